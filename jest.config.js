@@ -1,0 +1,18 @@
+/**
+ * Jest runs in native ESM mode: Nest 12 packages are ESM-only, and Node 20
+ * can only load them into Jest's VM through --experimental-vm-modules.
+ * @type {import('jest').Config}
+ */
+export default {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/lib', '<rootDir>/test'],
+  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
+  },
+  testTimeout: 30000,
+  // Every test closes what it opens; fail loudly instead of hanging if one does not.
+  forceExit: false,
+};
