@@ -1,0 +1,11 @@
+import type { ResolvedClientOptions } from '../options/resolve-client-options.js';
+import type { ChannelPool } from '../pool/channel-pool.js';
+import type { CallMetrics } from './call-metrics.js';
+
+/** What every call of one client needs: its pool, its metrics and its defaults. */
+export interface CallContext {
+  label: string;
+  pool: ChannelPool;
+  metrics: CallMetrics;
+  options: ResolvedClientOptions;
+}

@@ -1,0 +1,100 @@
+import type { Client } from '@grpc/grpc-js';
+import type { PoolMethod } from '../proto/service-catalog.js';
+import type { CallSink, CancellableCall } from './call-sink.js';
+import type { PreparedCall } from './prepare-call.js';
+import type { RequestStream } from './request-stream.js';
+
+/** Starts one grpc-js call of a given kind on a channel's client. */
+export type CallStarter = (
+  client: Client,
+  method: PoolMethod,
+  request: unknown,
+  requests: RequestStream<object> | undefined,
+  prepared: PreparedCall,
+  sink: CallSink<object>,
+) => CancellableCall;
+
+const unary: CallStarter = (client, method, request, _requests, prepared, sink) => {
+  const call = client.makeUnaryRequest(
+    method.path,
+    method.requestSerialize,
+    method.responseDeserialize,
+    request as object,
+    prepared.metadata,
+    prepared.callOptions,
+    (error, response) => (error ? sink.error(error) : settle(sink, response)),
+  );
+  call.on('status', sink.status);
+  return call;
+};
+
+const serverStream: CallStarter = (client, method, request, _requests, prepared, sink) => {
+  const call = client.makeServerStreamRequest(
+    method.path,
+    method.requestSerialize,
+    method.responseDeserialize,
+    request as object,
+    prepared.metadata,
+    prepared.callOptions,
+  );
+  call.on('data', sink.next);
+  call.on('error', sink.error);
+  call.on('end', sink.complete);
+  call.on('status', sink.status);
+  return call;
+};
+
+const clientStream: CallStarter = (client, method, _request, requests, prepared, sink) => {
+  const call = client.makeClientStreamRequest(
+    method.path,
+    method.requestSerialize,
+    method.responseDeserialize,
+    prepared.metadata,
+    prepared.callOptions,
+    (error, response) => (error ? sink.error(error) : settle(sink, response)),
+  );
+  call.on('status', sink.status);
+  requests?.attach({
+    write: (message) => call.write(message),
+    end: () => call.end(),
+    fail: (error) => failRequestStream(call, sink, error),
+  });
+  return call;
+};
+
+const bidiStream: CallStarter = (client, method, _request, requests, prepared, sink) => {
+  const call = client.makeBidiStreamRequest(
+    method.path,
+    method.requestSerialize,
+    method.responseDeserialize,
+    prepared.metadata,
+    prepared.callOptions,
+  );
+  call.on('data', sink.next);
+  call.on('error', sink.error);
+  call.on('end', sink.complete);
+  call.on('status', sink.status);
+  requests?.attach({
+    write: (message) => call.write(message),
+    end: () => call.end(),
+    fail: (error) => failRequestStream(call, sink, error),
+  });
+  return call;
+};
+
+function settle(sink: CallSink<object>, response: object | undefined): void {
+  sink.next(response as object);
+  sink.complete();
+}
+
+/** The request stream broke: the server must not see a half request as complete. */
+function failRequestStream(call: CancellableCall, sink: CallSink<object>, error: unknown): void {
+  sink.error(error instanceof Error ? error : new Error(String(error)));
+  call.cancel();
+}
+
+/** The starter for a method's kind, by its streaming flags. */
+export function starterFor(method: PoolMethod): CallStarter {
+  if (method.requestStream) return method.responseStream ? bidiStream : clientStream;
+  return method.responseStream ? serverStream : unary;
+}

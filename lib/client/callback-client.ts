@@ -1,0 +1,68 @@
+import {
+  makeClientConstructor,
+  type Client,
+  type ClientOptions,
+  type ServiceClientConstructor,
+} from '@grpc/grpc-js';
+import type { ChannelPool } from '../pool/channel-pool.js';
+import type { PooledChannel } from '../pool/pooled-channel.js';
+import type { CatalogService } from '../proto/service-catalog.js';
+import type { CallMetrics } from './call-metrics.js';
+
+type GrpcMethod = (...args: unknown[]) => {
+  on(event: 'status', listener: (s: { code: number }) => void): unknown;
+};
+
+/**
+ * `getClientByServiceName()`: an object with the methods of the grpc-js
+ * generated client (callbacks and streams), each call placed on a pool
+ * channel. Such a call must be returned synchronously, so it never queues:
+ * when every channel is full it goes on the least-loaded one.
+ */
+export function createCallbackClient(
+  service: CatalogService,
+  pool: ChannelPool,
+  metrics: CallMetrics,
+  channelOptions: ClientOptions = {},
+): Record<string, GrpcMethod> {
+  const Constructor: ServiceClientConstructor = makeClientConstructor(
+    service.definition,
+    service.fullName,
+  );
+  // One generated client per pool channel, sharing that channel's connection.
+  const perChannel = new WeakMap<PooledChannel, Client>();
+  const clientOn = (channel: PooledChannel): Record<string, GrpcMethod> => {
+    let client = perChannel.get(channel);
+    if (client === undefined) {
+      client = new Constructor(channel.target, null as never, {
+        interceptors: channelOptions.interceptors,
+        interceptor_providers: channelOptions.interceptor_providers,
+        channelOverride: channel.client.getChannel(),
+      });
+      perChannel.set(channel, client);
+    }
+    return client as unknown as Record<string, GrpcMethod>;
+  };
+  const facade: Record<string, GrpcMethod> = {};
+  for (const [protoName, method] of Object.entries(service.definition)) {
+    const call: GrpcMethod = (...args) => {
+      const lease = pool.acquireNow();
+      const startedAt = performance.now();
+      metrics.started++;
+      try {
+        const active = clientOn(lease.channel)[protoName](...args);
+        active.on('status', (final) => {
+          lease.release();
+          metrics.finish(final.code, startedAt);
+        });
+        return active;
+      } catch (error: unknown) {
+        lease.release();
+        throw error;
+      }
+    };
+    facade[protoName] = call;
+    if (method.originalName) facade[method.originalName] = call;
+  }
+  return facade;
+}

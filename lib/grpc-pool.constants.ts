@@ -1,0 +1,5 @@
+/**
+ * Token of the shared defaults set by `GrpcPoolModule.forRoot`.
+ * @internal
+ */
+export const GRPC_POOL_DEFAULTS = Symbol('GRPC_POOL_DEFAULTS');

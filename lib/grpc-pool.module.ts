@@ -1,0 +1,70 @@
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { GRPC_POOL_DEFAULTS } from './grpc-pool.constants.js';
+import { createAsyncPoolProviders, createPoolProvider } from './grpc-pool.providers.js';
+import type {
+  GrpcPoolModuleAsyncOptions,
+  GrpcPoolModuleOptions,
+  GrpcPoolRootAsyncOptions,
+  GrpcPoolRootOptions,
+} from './interfaces/module-options.interface.js';
+
+/**
+ * Registers one pooled gRPC client per remote service. Each client is
+ * provided under its `name`, like `ClientsModule`, so `@Inject(name)` and
+ * `@InjectGrpcPool(name)` both work.
+ * @publicApi
+ */
+@Module({})
+export class GrpcPoolModule {
+  /** Registers clients whose options are known up front. */
+  static register(options: GrpcPoolModuleOptions): DynamicModule {
+    const providers = options.clients.map((client) => createPoolProvider(client));
+    return {
+      module: GrpcPoolModule,
+      global: options.isGlobal ?? false,
+      providers,
+      exports: providers.map((provider) => provider.provide),
+    };
+  }
+
+  /** Registers clients whose options come from a factory or a class (e.g. from `ConfigService`). */
+  static registerAsync(options: GrpcPoolModuleAsyncOptions): DynamicModule {
+    const providers: Provider[] = options.clients.flatMap((client) =>
+      createAsyncPoolProviders(client),
+    );
+    return {
+      module: GrpcPoolModule,
+      global: options.isGlobal ?? false,
+      imports: options.clients.flatMap((client) => client.imports ?? []),
+      providers,
+      exports: options.clients.map((client) => client.name),
+    };
+  }
+
+  /** Shared defaults that every registered client's own options override. Global. */
+  static forRoot(options: GrpcPoolRootOptions): DynamicModule {
+    return {
+      module: GrpcPoolModule,
+      global: true,
+      providers: [{ provide: GRPC_POOL_DEFAULTS, useValue: options }],
+      exports: [GRPC_POOL_DEFAULTS],
+    };
+  }
+
+  /** `forRoot` with defaults from a factory. Global. */
+  static forRootAsync(options: GrpcPoolRootAsyncOptions): DynamicModule {
+    return {
+      module: GrpcPoolModule,
+      global: true,
+      imports: options.imports ?? [],
+      providers: [
+        {
+          provide: GRPC_POOL_DEFAULTS,
+          useFactory: options.useFactory,
+          inject: options.inject ?? [],
+        },
+      ],
+      exports: [GRPC_POOL_DEFAULTS],
+    };
+  }
+}

@@ -1,0 +1,36 @@
+export { GrpcPoolModule } from './grpc-pool.module.js';
+export { GrpcPool } from './client/grpc-pool.js';
+export { InjectGrpcPool } from './decorators/inject-grpc-pool.decorator.js';
+export { GrpcPoolError } from './errors/grpc-pool.error.js';
+export { GrpcPoolOptionsError } from './errors/invalid-options.error.js';
+export { GrpcUnknownServiceError } from './errors/unknown-service.error.js';
+export { GrpcPoolCallError } from './errors/grpc-call.error.js';
+export type {
+  GrpcPoolCallOptions,
+  GrpcDefaultCallOptions,
+} from './interfaces/call-options.interface.js';
+export type {
+  GrpcPoolClientOptions,
+  GrpcPoolConnectionOptions,
+  GrpcPoolName,
+} from './interfaces/client-options.interface.js';
+export type { GrpcKeepaliveOptions } from './interfaces/keepalive-options.interface.js';
+export type {
+  GrpcPoolAsyncClientOptions,
+  GrpcPoolDefaults,
+  GrpcPoolFactoryResult,
+  GrpcPoolModuleAsyncOptions,
+  GrpcPoolModuleOptions,
+  GrpcPoolOptionsFactory,
+  GrpcPoolRootAsyncOptions,
+  GrpcPoolRootOptions,
+} from './interfaces/module-options.interface.js';
+export type { GrpcPoolChannelOptions } from './interfaces/pool-options.interface.js';
+export type { GrpcRetryOptions } from './interfaces/retry-options.interface.js';
+export type { GrpcStartupOptions } from './interfaces/startup-options.interface.js';
+export type {
+  GrpcChannelState,
+  GrpcChannelStats,
+  GrpcPoolState,
+  GrpcPoolStats,
+} from './interfaces/stats.interface.js';

@@ -1,0 +1,45 @@
+import type { ChannelCredentials, ClientOptions } from '@grpc/grpc-js';
+import type { Options as ProtoLoaderOptions, PackageDefinition } from '@grpc/proto-loader';
+import type { GrpcDefaultCallOptions } from './call-options.interface.js';
+import type { GrpcKeepaliveOptions } from './keepalive-options.interface.js';
+import type { GrpcPoolChannelOptions } from './pool-options.interface.js';
+import type { GrpcStartupOptions } from './startup-options.interface.js';
+
+/** A client's name: its injection token, as in `ClientsModule`. @publicApi */
+export type GrpcPoolName = string | symbol;
+
+/**
+ * Options of one pooled client. A superset of the client side of
+ * `@nestjs/microservices` `GrpcOptions['options']`.
+ * @publicApi
+ */
+export interface GrpcPoolConnectionOptions {
+  /** `host:port`, a resolver target (`dns:///name:port`, `ipv4:a:p,b:p`), or several addresses. Default `localhost:5000`. */
+  url?: string | string[];
+  /** Proto package(s) whose services this client calls. */
+  package: string | string[];
+  /** Path(s) of the `.proto` file(s); or give `packageDefinition`. */
+  protoPath?: string | string[];
+  /** A package definition already loaded with `@grpc/proto-loader`. */
+  packageDefinition?: PackageDefinition;
+  /** Options for `@grpc/proto-loader` (`keepCase`, `longs`, `includeDirs`, ...). */
+  loader?: ProtoLoaderOptions;
+  /** Channel credentials. Default: insecure. */
+  credentials?: ChannelCredentials;
+  /** grpc-js channel options, including `interceptors`. */
+  channelOptions?: ClientOptions;
+  keepalive?: GrpcKeepaliveOptions;
+  maxSendMessageLength?: number;
+  maxReceiveMessageLength?: number;
+  maxMetadataSize?: number;
+  pool?: GrpcPoolChannelOptions;
+  defaultCallOptions?: GrpcDefaultCallOptions;
+  startup?: GrpcStartupOptions;
+  /** How long shutdown lets calls in flight finish. Default `10000`. */
+  drainTimeoutMs?: number;
+}
+
+/** @publicApi */
+export interface GrpcPoolClientOptions extends GrpcPoolConnectionOptions {
+  name: GrpcPoolName;
+}

@@ -1,0 +1,58 @@
+import type {
+  InjectionToken,
+  ModuleMetadata,
+  OptionalFactoryDependency,
+  Provider,
+  Type,
+} from '@nestjs/common';
+import type {
+  GrpcPoolClientOptions,
+  GrpcPoolConnectionOptions,
+  GrpcPoolName,
+} from './client-options.interface.js';
+
+/** @publicApi */
+export interface GrpcPoolModuleOptions {
+  clients: GrpcPoolClientOptions[];
+  isGlobal?: boolean;
+}
+
+/** Options a factory may return: the connection options, with any `name` ignored. @publicApi */
+export type GrpcPoolFactoryResult = GrpcPoolConnectionOptions & { name?: GrpcPoolName };
+
+/** A class that builds a client's options, for `useClass` / `useExisting`. @publicApi */
+export interface GrpcPoolOptionsFactory {
+  createGrpcPoolOptions(): GrpcPoolFactoryResult | Promise<GrpcPoolFactoryResult>;
+}
+
+/** @publicApi */
+export interface GrpcPoolAsyncClientOptions extends Pick<ModuleMetadata, 'imports'> {
+  name: GrpcPoolName;
+  useFactory?: (...args: never[]) => GrpcPoolFactoryResult | Promise<GrpcPoolFactoryResult>;
+  inject?: (InjectionToken | OptionalFactoryDependency)[];
+  useClass?: Type<GrpcPoolOptionsFactory>;
+  useExisting?: Type<GrpcPoolOptionsFactory>;
+  extraProviders?: Provider[];
+}
+
+/** @publicApi */
+export interface GrpcPoolModuleAsyncOptions {
+  clients: GrpcPoolAsyncClientOptions[];
+  isGlobal?: boolean;
+}
+
+/** Defaults shared by every client; each client's own options override them. @publicApi */
+export type GrpcPoolDefaults = Partial<Omit<GrpcPoolConnectionOptions, 'package'>> & {
+  package?: string | string[];
+};
+
+/** @publicApi */
+export interface GrpcPoolRootOptions {
+  defaults: GrpcPoolDefaults;
+}
+
+/** @publicApi */
+export interface GrpcPoolRootAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  useFactory: (...args: never[]) => GrpcPoolRootOptions | Promise<GrpcPoolRootOptions>;
+  inject?: (InjectionToken | OptionalFactoryDependency)[];
+}

@@ -1,0 +1,21 @@
+/**
+ * How many channels (HTTP/2 connections) a pool keeps, and how calls wait for one.
+ * @publicApi
+ */
+export interface GrpcPoolChannelOptions {
+  /** Channels opened at start-up and never closed for idleness. Default `1`. */
+  minChannels?: number;
+  /** Upper bound on channels (real connections). Default `4`. */
+  maxChannels?: number;
+  /**
+   * Calls one channel carries at once before the pool opens another channel or
+   * queues. Match it to the server's or proxy's `max_concurrent_streams`. Default `100`.
+   */
+  maxConcurrentCallsPerChannel?: number;
+  /** Calls that may wait for a slot when every channel is full. Default `1000`. */
+  maxQueued?: number;
+  /** How long a call waits in the queue before failing with RESOURCE_EXHAUSTED. Default `5000`. */
+  acquireTimeoutMs?: number;
+  /** Channels above `minChannels` with no call for this long are closed. Default `300000`. */
+  idleTimeoutMs?: number;
+}

@@ -1,0 +1,35 @@
+/** The pool's overall condition. @publicApi */
+export type GrpcPoolState = 'connecting' | 'ready' | 'degraded' | 'down' | 'draining' | 'closed';
+
+/** A channel's grpc-js connectivity state, by name. @publicApi */
+export type GrpcChannelState = 'IDLE' | 'CONNECTING' | 'READY' | 'TRANSIENT_FAILURE' | 'SHUTDOWN';
+
+/** @publicApi */
+export interface GrpcChannelStats {
+  id: number;
+  target: string;
+  state: GrpcChannelState;
+  inFlight: number;
+  /** Calls this channel has carried. */
+  calls: number;
+}
+
+/** @publicApi */
+export interface GrpcPoolStats {
+  name: string;
+  state: GrpcPoolState;
+  channels: GrpcChannelStats[];
+  inFlight: number;
+  queued: number;
+  calls: {
+    started: number;
+    ok: number;
+    failed: number;
+    /** Finished calls by status name, e.g. `{ OK: 10, UNAVAILABLE: 1 }`. */
+    byCode: Record<string, number>;
+  };
+  /** Share of calls that got a slot at once on a READY channel (0..1; 1 before any call). */
+  hitRate: number;
+  /** Over the most recent calls (a bounded window). `null` before any call finished. */
+  latencyMs: { p50: number | null; p95: number | null; p99: number | null };
+}

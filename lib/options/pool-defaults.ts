@@ -1,0 +1,13 @@
+/** Defaults of every numeric option; the README's options table lists the same values. */
+export const POOL_DEFAULTS = {
+  url: 'localhost:5000',
+  minChannels: 1,
+  maxChannels: 4,
+  maxConcurrentCallsPerChannel: 100,
+  maxQueued: 1000,
+  acquireTimeoutMs: 5000,
+  idleTimeoutMs: 300_000,
+  startupWaitForReady: false,
+  startupTimeoutMs: 5000,
+  drainTimeoutMs: 10_000,
+} as const;

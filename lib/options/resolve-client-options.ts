@@ -1,0 +1,54 @@
+import { credentials as grpcCredentials, type ChannelCredentials } from '@grpc/grpc-js';
+import type { PackageDefinition } from '@grpc/proto-loader';
+import type { GrpcDefaultCallOptions } from '../interfaces/call-options.interface.js';
+import type {
+  GrpcPoolClientOptions,
+  GrpcPoolName,
+} from '../interfaces/client-options.interface.js';
+import type { GrpcPoolChannelOptions } from '../interfaces/pool-options.interface.js';
+import { loadPackageDefinition } from '../proto/load-package-definition.js';
+import { POOL_DEFAULTS } from './pool-defaults.js';
+import { validateClientOptions } from './validate-client-options.js';
+
+/** A client's options after validation, with every default filled in. */
+export interface ResolvedClientOptions {
+  name: GrpcPoolName;
+  targets: string[];
+  packageNames: string[];
+  packageDefinition: PackageDefinition;
+  credentials: ChannelCredentials;
+  source: GrpcPoolClientOptions;
+  limits: Required<GrpcPoolChannelOptions>;
+  callDefaults: GrpcDefaultCallOptions;
+  startup: { waitForReady: boolean; timeoutMs: number };
+  drainTimeoutMs: number;
+}
+
+/** Validates, loads the protos and applies defaults. Throws `GrpcPoolOptionsError`. */
+export function resolveClientOptions(options: GrpcPoolClientOptions): ResolvedClientOptions {
+  validateClientOptions(options);
+  const pool = options.pool ?? {};
+  return {
+    name: options.name,
+    targets: ([] as string[]).concat(options.url ?? POOL_DEFAULTS.url),
+    packageNames: ([] as string[]).concat(options.package),
+    packageDefinition: loadPackageDefinition(options),
+    credentials: options.credentials ?? grpcCredentials.createInsecure(),
+    source: options,
+    limits: {
+      minChannels: pool.minChannels ?? POOL_DEFAULTS.minChannels,
+      maxChannels: pool.maxChannels ?? POOL_DEFAULTS.maxChannels,
+      maxConcurrentCallsPerChannel:
+        pool.maxConcurrentCallsPerChannel ?? POOL_DEFAULTS.maxConcurrentCallsPerChannel,
+      maxQueued: pool.maxQueued ?? POOL_DEFAULTS.maxQueued,
+      acquireTimeoutMs: pool.acquireTimeoutMs ?? POOL_DEFAULTS.acquireTimeoutMs,
+      idleTimeoutMs: pool.idleTimeoutMs ?? POOL_DEFAULTS.idleTimeoutMs,
+    },
+    callDefaults: options.defaultCallOptions ?? {},
+    startup: {
+      waitForReady: options.startup?.waitForReady ?? POOL_DEFAULTS.startupWaitForReady,
+      timeoutMs: options.startup?.timeoutMs ?? POOL_DEFAULTS.startupTimeoutMs,
+    },
+    drainTimeoutMs: options.drainTimeoutMs ?? POOL_DEFAULTS.drainTimeoutMs,
+  };
+}

@@ -1,0 +1,115 @@
+import { status } from '@grpc/grpc-js';
+import type { GrpcPoolClientOptions } from '../interfaces/client-options.interface.js';
+import type { GrpcRetryOptions } from '../interfaces/retry-options.interface.js';
+import {
+  CALL_DEFAULT_KEYS,
+  CLIENT_OPTION_KEYS,
+  KEEPALIVE_CHANNEL_ARGS,
+  POOL_OPTION_KEYS,
+  RETRY_OPTION_KEYS,
+  STARTUP_OPTION_KEYS,
+} from './option-keys.js';
+import { describe, isPlainObject, OptionRules } from './option-rules.js';
+import { POOL_DEFAULTS } from './pool-defaults.js';
+
+/**
+ * Checks the shape and ranges of a client's options (the proto files are
+ * checked when they are loaded). Throws on the first broken rule.
+ */
+export function validateClientOptions(options: GrpcPoolClientOptions): void {
+  const rules: OptionRules = new OptionRules(options.name);
+  rules.knownKeys(options, 'options', CLIENT_OPTION_KEYS);
+  const name: unknown = options.name;
+  if (typeof name !== 'symbol' && (typeof name !== 'string' || name === '')) {
+    rules.fail('name', `must be a non-empty string or a symbol (got ${describe(name)})`);
+  }
+  if (options.url !== undefined) rules.stringOrList(options.url, 'url');
+  rules.stringOrList(options.package, 'package');
+  if (options.protoPath === undefined && options.packageDefinition === undefined) {
+    rules.fail('protoPath', 'is required unless packageDefinition is given');
+  }
+  if (options.protoPath !== undefined) rules.stringOrList(options.protoPath, 'protoPath');
+  for (const field of [
+    'maxSendMessageLength',
+    'maxReceiveMessageLength',
+    'maxMetadataSize',
+  ] as const) {
+    // grpc-js takes -1 for "unlimited".
+    rules.integer(options[field], field, -1);
+  }
+  rules.knownKeys(options.keepalive, 'keepalive', Object.keys(KEEPALIVE_CHANNEL_ARGS));
+  for (const [key, value] of Object.entries(options.keepalive ?? {})) {
+    rules.integer(value, `keepalive.${key}`, 0);
+  }
+  if (options.channelOptions !== undefined && !isPlainObject(options.channelOptions)) {
+    rules.fail('channelOptions', `must be an object (got ${describe(options.channelOptions)})`);
+  }
+  validatePool(rules, options);
+  validateCallDefaults(rules, options);
+  rules.knownKeys(options.startup, 'startup', STARTUP_OPTION_KEYS);
+  rules.boolean(options.startup?.waitForReady, 'startup.waitForReady');
+  rules.integer(options.startup?.timeoutMs, 'startup.timeoutMs', 1);
+  rules.integer(options.drainTimeoutMs, 'drainTimeoutMs', 0);
+}
+
+function validatePool(rules: OptionRules, options: GrpcPoolClientOptions): void {
+  const pool = options.pool;
+  rules.knownKeys(pool, 'pool', POOL_OPTION_KEYS);
+  rules.integer(pool?.minChannels, 'pool.minChannels', 0);
+  rules.integer(pool?.maxChannels, 'pool.maxChannels', 1);
+  rules.integer(pool?.maxConcurrentCallsPerChannel, 'pool.maxConcurrentCallsPerChannel', 1);
+  rules.integer(pool?.maxQueued, 'pool.maxQueued', 0);
+  rules.integer(pool?.acquireTimeoutMs, 'pool.acquireTimeoutMs', 0);
+  rules.integer(pool?.idleTimeoutMs, 'pool.idleTimeoutMs', 0);
+  const min = pool?.minChannels ?? POOL_DEFAULTS.minChannels;
+  const max = pool?.maxChannels ?? POOL_DEFAULTS.maxChannels;
+  if (min > max) {
+    rules.fail('pool.minChannels', `must be <= pool.maxChannels (got ${min} > ${max})`);
+  }
+}
+
+function validateCallDefaults(rules: OptionRules, options: GrpcPoolClientOptions): void {
+  const defaults = options.defaultCallOptions;
+  rules.knownKeys(defaults, 'defaultCallOptions', CALL_DEFAULT_KEYS);
+  rules.integer(defaults?.timeoutMs, 'defaultCallOptions.timeoutMs', 1);
+  rules.boolean(defaults?.waitForReady, 'defaultCallOptions.waitForReady');
+  const retry = defaults?.retry;
+  if (retry === undefined || retry === false) return;
+  const field = 'defaultCallOptions.retry';
+  if (!isPlainObject(retry))
+    rules.fail(field, `must be an object or false (got ${describe(retry)})`);
+  rules.knownKeys(retry, field, RETRY_OPTION_KEYS);
+  validateRetry(rules, field, retry);
+}
+
+function validateRetry(rules: OptionRules, field: string, retry: GrpcRetryOptions): void {
+  rules.integer(retry.maxAttempts, `${field}.maxAttempts`, 1);
+  rules.integer(retry.initialBackoffMs, `${field}.initialBackoffMs`, 0);
+  rules.integer(retry.maxBackoffMs, `${field}.maxBackoffMs`, 0);
+  rules.finiteNumber(retry.backoffMultiplier, `${field}.backoffMultiplier`, 1);
+  if (
+    retry.initialBackoffMs !== undefined &&
+    retry.maxBackoffMs !== undefined &&
+    retry.initialBackoffMs > retry.maxBackoffMs
+  ) {
+    rules.fail(
+      `${field}.initialBackoffMs`,
+      `must be <= ${field}.maxBackoffMs (got ${retry.initialBackoffMs} > ${retry.maxBackoffMs})`,
+    );
+  }
+  if (retry.retryableCodes === undefined) return;
+  if (!Array.isArray(retry.retryableCodes)) {
+    rules.fail(
+      `${field}.retryableCodes`,
+      `must be an array of status codes (got ${describe(retry.retryableCodes)})`,
+    );
+  }
+  retry.retryableCodes.forEach((code, i) => {
+    if (typeof code !== 'number' || status[code] === undefined || code === status.OK) {
+      rules.fail(
+        `${field}.retryableCodes[${i}]`,
+        `must be a gRPC status code other than OK (got ${describe(code)})`,
+      );
+    }
+  });
+}

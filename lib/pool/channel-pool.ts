@@ -1,0 +1,272 @@
+import type { GrpcPoolChannelOptions } from '../interfaces/pool-options.interface.js';
+import type { GrpcChannelStats } from '../interfaces/stats.interface.js';
+import { callFailures } from '../errors/call-failures.js';
+import { ChannelRank, rankOf } from './channel-rank.js';
+import { Lease } from './lease.js';
+import type { PooledChannel } from './pooled-channel.js';
+import { SlotQueue } from './slot-queue.js';
+import type { SlotWaiter } from './slot-waiter.js';
+
+export interface ChannelPoolConfig {
+  /** The pool's name as messages print it. */
+  label: string;
+  targets: readonly string[];
+  limits: Readonly<Required<GrpcPoolChannelOptions>>;
+  createChannel(id: number, target: string): PooledChannel;
+}
+
+const noop = (): void => undefined;
+
+/**
+ * The channels of one client and the slots on them. Channels are shared, not
+ * lent: a call takes a slot on the least-loaded usable channel; the pool
+ * grows when every channel is full and queues (bounded in length and time)
+ * once it is at `maxChannels`.
+ */
+export class ChannelPool {
+  private readonly channels: PooledChannel[] = [];
+  private readonly queue = new SlotQueue();
+  private readonly releaseSlot = (): void => this.grantWaiting();
+  private nextChannelId = 1;
+  /** Where the next pick starts, so equally loaded channels take turns. */
+  private cursor = 0;
+  private pickedRank = ChannelRank.Unusable;
+  private granting = false;
+  private closed = false;
+  private idleSweep: NodeJS.Timeout | undefined;
+  private acquisitions = 0;
+  private hits = 0;
+
+  constructor(private readonly config: ChannelPoolConfig) {}
+
+  /** Opens the channels kept even when idle and starts them connecting. */
+  open(): void {
+    if (this.closed) return;
+    while (this.channels.length < this.floor()) this.addChannel().connect();
+    this.startIdleSweep();
+  }
+
+  /**
+   * Gets a slot for a call: at once when one is free, else after waiting in
+   * the queue until `acquireTimeoutMs` or the call's deadline. Returns a
+   * function that withdraws a waiting call.
+   */
+  acquire(
+    deadline: number | undefined,
+    grant: (lease: Lease) => void,
+    reject: (error: Error) => void,
+  ): () => void {
+    const lease = this.tryLease();
+    if (lease !== undefined) {
+      grant(lease);
+      return noop;
+    }
+    if (this.closed) {
+      reject(callFailures.closed(this.config.label));
+      return noop;
+    }
+    return this.enqueue(deadline, grant, reject);
+  }
+
+  /**
+   * A slot now, for callers that cannot wait (callback-style clients must
+   * return a call synchronously): past the per-channel cap if it must be.
+   */
+  acquireNow(): Lease {
+    if (this.closed) throw callFailures.closed(this.config.label);
+    const lease = this.tryLease();
+    if (lease !== undefined) return lease;
+    const leastLoaded = this.channels.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+    return this.leaseOn(leastLoaded, false);
+  }
+
+  get inFlight(): number {
+    return this.channels.reduce((sum, channel) => sum + channel.inFlight, 0);
+  }
+
+  get queued(): number {
+    return this.queue.size;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Calls that found a free slot on a READY channel at once, over all calls (1 before any). */
+  hitRate(): number {
+    return this.acquisitions === 0 ? 1 : this.hits / this.acquisitions;
+  }
+
+  channelStats(): GrpcChannelStats[] {
+    return this.channels.map((channel) => channel.stats());
+  }
+
+  /** Closes every channel and fails every waiting call. Safe to call twice. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.idleSweep);
+    this.queue.drain((waiter) => {
+      clearTimeout(waiter.timer);
+      waiter.reject(callFailures.closed(this.config.label));
+    });
+    for (const channel of this.channels.splice(0)) channel.close();
+  }
+
+  private tryLease(): Lease | undefined {
+    if (this.closed) return undefined;
+    const channel = this.pickChannel();
+    if (channel !== undefined && this.pickedRank === ChannelRank.Ready)
+      return this.leaseOn(channel, true);
+    // Grow when every channel is full, or when the only room is on a failing channel.
+    const canGrow = this.channels.length < this.config.limits.maxChannels;
+    if (canGrow && (channel === undefined || this.pickedRank === ChannelRank.Failing)) {
+      return this.leaseOn(this.addChannel(), false);
+    }
+    return channel === undefined ? undefined : this.leaseOn(channel, false);
+  }
+
+  private leaseOn(channel: PooledChannel, hit: boolean): Lease {
+    this.acquisitions++;
+    if (hit) this.hits++;
+    return new Lease(channel, hit, this.releaseSlot);
+  }
+
+  /** The least-loaded channel with room, best connectivity first; sets `pickedRank`. */
+  private pickChannel(): PooledChannel | undefined {
+    const count = this.channels.length;
+    const cap = this.config.limits.maxConcurrentCallsPerChannel;
+    let best: PooledChannel | undefined;
+    let bestRank = ChannelRank.Unusable;
+    let sawShutdown = false;
+    this.cursor = this.cursor + 1 >= count ? 0 : this.cursor + 1;
+    for (let i = 0; i < count; i++) {
+      const channel = this.channels[(this.cursor + i) % count];
+      if (channel.inFlight >= cap) continue;
+      const rank = rankOf(channel.state());
+      if (rank === ChannelRank.Unusable) sawShutdown = true;
+      else if (rank < bestRank || (rank === bestRank && channel.inFlight < best!.inFlight)) {
+        best = channel;
+        bestRank = rank;
+      }
+    }
+    if (sawShutdown) this.replaceShutdownChannels();
+    this.pickedRank = bestRank;
+    return best;
+  }
+
+  private addChannel(): PooledChannel {
+    const channel = this.config.createChannel(this.nextChannelId++, this.leastUsedTarget());
+    this.channels.push(channel);
+    this.startIdleSweep();
+    return channel;
+  }
+
+  /** Spreads channels over the backends: the target with the fewest channels, first listed on a tie. */
+  private leastUsedTarget(): string {
+    const { targets } = this.config;
+    const counts = targets.map((target) => this.channels.filter((c) => c.target === target).length);
+    return targets[counts.indexOf(Math.min(...counts))];
+  }
+
+  /** Channels kept even when idle: `minChannels`, and one per backend where `maxChannels` allows. */
+  private floor(): number {
+    const { minChannels, maxChannels } = this.config.limits;
+    if (minChannels === 0) return 0;
+    return Math.max(minChannels, Math.min(this.config.targets.length, maxChannels));
+  }
+
+  private replaceShutdownChannels(): void {
+    for (let i = this.channels.length - 1; i >= 0; i--) {
+      if (
+        rankOf(this.channels[i].state()) === ChannelRank.Unusable &&
+        this.channels[i].inFlight === 0
+      ) {
+        this.channels.splice(i, 1);
+      }
+    }
+    this.open();
+  }
+
+  /** Hands freed slots to waiting calls in order. Re-entrant calls (a grant that ends at once) fold into the loop. */
+  private grantWaiting(): void {
+    if (this.granting || this.queue.size === 0) return;
+    this.granting = true;
+    try {
+      while (this.queue.size > 0) {
+        const lease = this.tryLease();
+        if (lease === undefined) break;
+        const waiter = this.queue.shift()!;
+        clearTimeout(waiter.timer);
+        waiter.grant(lease);
+      }
+    } finally {
+      this.granting = false;
+    }
+  }
+
+  private enqueue(
+    deadline: number | undefined,
+    grant: (lease: Lease) => void,
+    reject: (error: Error) => void,
+  ): () => void {
+    const { label, limits } = this.config;
+    if (this.queue.size >= limits.maxQueued) {
+      reject(callFailures.exhausted(label, `${this.describeLoad()}; the queue is full`));
+      return noop;
+    }
+    const queuedAt = Date.now();
+    const giveUpAt = queuedAt + limits.acquireTimeoutMs;
+    const deadlineFirst = deadline !== undefined && deadline < giveUpAt;
+    const waiter: SlotWaiter = { grant, reject, timer: undefined };
+    waiter.timer = setTimeout(
+      () => {
+        if (!this.queue.remove(waiter)) return;
+        const waited = Date.now() - queuedAt;
+        reject(
+          deadlineFirst
+            ? callFailures.deadlineWhileQueued(label, waited)
+            : callFailures.exhausted(
+                label,
+                `${this.describeLoad()}; no slot freed within acquireTimeoutMs ${limits.acquireTimeoutMs}`,
+              ),
+        );
+      },
+      Math.max(0, (deadlineFirst ? deadline : giveUpAt) - queuedAt),
+    );
+    waiter.timer.unref();
+    this.queue.push(waiter);
+    return () => {
+      if (this.queue.remove(waiter)) clearTimeout(waiter.timer);
+    };
+  }
+
+  private describeLoad(): string {
+    const { maxChannels, maxConcurrentCallsPerChannel, maxQueued } = this.config.limits;
+    return (
+      `${this.inFlight} calls in flight on ${this.channels.length}/${maxChannels} channels ` +
+      `(maxConcurrentCallsPerChannel ${maxConcurrentCallsPerChannel}), ` +
+      `${this.queue.size}/${maxQueued} queued (maxQueued ${maxQueued})`
+    );
+  }
+
+  private startIdleSweep(): void {
+    const { idleTimeoutMs } = this.config.limits;
+    if (idleTimeoutMs === 0 || this.idleSweep !== undefined) return;
+    const every = Math.min(Math.max(Math.floor(idleTimeoutMs / 2), 10), 30_000);
+    this.idleSweep = setInterval(() => this.closeIdleChannels(idleTimeoutMs), every);
+    // An idle pool must not keep the process alive.
+    this.idleSweep.unref();
+  }
+
+  private closeIdleChannels(idleTimeoutMs: number): void {
+    const now = Date.now();
+    for (let i = this.channels.length - 1; i >= 0 && this.channels.length > this.floor(); i--) {
+      const channel = this.channels[i];
+      if (channel.inFlight === 0 && now - channel.lastUsedAt >= idleTimeoutMs) {
+        this.channels.splice(i, 1);
+        channel.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import type { PooledChannel } from './pooled-channel.js';
+
+/**
+ * A call's slot on a channel. `release()` may be called from every path a
+ * call can end by (status, error, cancel, a throw); only the first counts,
+ * so the channel's count can neither drift nor go negative.
+ */
+export class Lease {
+  private released = false;
+
+  constructor(
+    readonly channel: PooledChannel,
+    /** The slot was free at once on a READY channel: a pool hit. */
+    readonly hit: boolean,
+    private readonly onRelease: (lease: Lease) => void,
+  ) {
+    channel.inFlight++;
+    channel.calls++;
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.channel.inFlight--;
+    this.channel.lastUsedAt = Date.now();
+    this.onRelease(this);
+  }
+}

@@ -1,0 +1,220 @@
+import {
+  Metadata,
+  Server,
+  ServerCredentials,
+  loadPackageDefinition,
+  status,
+  type GrpcObject,
+  type ServiceClientConstructor,
+  type ServerDuplexStream,
+  type ServerReadableStream,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type sendUnaryData,
+} from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { ECHO_PROTO } from './protos.js';
+
+interface EchoRequest {
+  message: string;
+  failWith: number;
+}
+interface SlowRequest {
+  delayMs: number;
+  message: string;
+}
+interface CountRequest {
+  count: number;
+  intervalMs: number;
+}
+interface EchoReply {
+  message: string;
+  peer: string;
+  token?: string;
+}
+
+export interface EchoServerOptions {
+  /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS the server announces per connection. */
+  maxConcurrentStreams?: number;
+  host?: string;
+}
+
+/** A real grpc-js server on port 0 that records what the tests assert on. */
+export interface EchoServer {
+  address: string;
+  port: number;
+  /** Distinct client connections (remote address:port) seen. */
+  peers: Set<string>;
+  calls: number;
+  /** Handlers running now, and the most ever at once. */
+  active: number;
+  maxActive: number;
+  /** Calls the client cancelled while the handler ran. */
+  cancelled: number;
+  close(): Promise<void>;
+}
+
+const definition = loadSync(ECHO_PROTO);
+const proto = loadPackageDefinition(definition) as unknown as { test: { v1: GrpcObject } };
+const echoService = (proto.test.v1.EchoService as ServiceClientConstructor).service;
+const otherService = (proto.test.v1.OtherService as ServiceClientConstructor).service;
+
+function failure(code: number, details: string): Partial<import('@grpc/grpc-js').StatusObject> {
+  const metadata = new Metadata();
+  metadata.set('x-failed-by', 'echo-server');
+  return { code, details, metadata };
+}
+
+export async function startEchoServer(options: EchoServerOptions = {}): Promise<EchoServer> {
+  const serverOptions = options.maxConcurrentStreams
+    ? { 'grpc.max_concurrent_streams': options.maxConcurrentStreams }
+    : {};
+  const server = new Server(serverOptions);
+  const state: Omit<EchoServer, 'close' | 'address' | 'port'> = {
+    peers: new Set(),
+    calls: 0,
+    active: 0,
+    maxActive: 0,
+    cancelled: 0,
+  };
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (ms: number, fn: () => void): NodeJS.Timeout => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      fn();
+    }, ms);
+    timers.add(timer);
+    return timer;
+  };
+  /** Counts a call in; the returned functions end it once, as finished or as cancelled by the client. */
+  const enter = (call: {
+    getPeer(): string;
+    metadata: Metadata;
+    cancelled: boolean;
+    on(event: 'cancelled', fn: () => void): unknown;
+  }) => {
+    state.calls++;
+    state.active++;
+    state.maxActive = Math.max(state.maxActive, state.active);
+    const peer = call.getPeer();
+    state.peers.add(peer);
+    const token = call.metadata.get('authorization')[0];
+    let ended = false;
+    const finish = (): void => {
+      if (ended) return;
+      ended = true;
+      state.active--;
+    };
+    let counted = false;
+    // grpc-js also emits 'cancelled' when a finished call's stream closes:
+    // `call.cancelled` tells a real cancel apart.
+    const onCancel = (fn: () => void = () => undefined): void => {
+      call.on('cancelled', () => {
+        if (!call.cancelled || counted) return;
+        counted = true;
+        state.cancelled++;
+        finish();
+        fn();
+      });
+    };
+    return { peer, token: token === undefined ? undefined : String(token), finish, onCancel };
+  };
+
+  server.addService(echoService, {
+    Echo(call: ServerUnaryCall<EchoRequest, EchoReply>, callback: sendUnaryData<EchoReply>) {
+      const { peer, token, finish } = enter(call);
+      finish();
+      if (call.request.failWith)
+        return callback(
+          failure(call.request.failWith, `failed on purpose: ${call.request.message}`),
+        );
+      callback(null, { message: call.request.message, peer, token });
+    },
+    Slow(call: ServerUnaryCall<SlowRequest, EchoReply>, callback: sendUnaryData<EchoReply>) {
+      const { peer, finish, onCancel } = enter(call);
+      const timer = later(call.request.delayMs, () => {
+        finish();
+        callback(null, { message: call.request.message, peer });
+      });
+      onCancel(() => {
+        clearTimeout(timer);
+        timers.delete(timer);
+      });
+    },
+    Count(call: ServerWritableStream<CountRequest, EchoReply>) {
+      const { peer, finish, onCancel } = enter(call);
+      let sent = 0;
+      const tick = (): void => {
+        if (call.cancelled) return;
+        if (sent >= call.request.count) {
+          finish();
+          call.end();
+          return;
+        }
+        call.write({ message: String(sent++), peer });
+        later(call.request.intervalMs, tick);
+      };
+      onCancel();
+      tick();
+    },
+    Collect(
+      call: ServerReadableStream<EchoRequest, EchoReply>,
+      callback: sendUnaryData<EchoReply>,
+    ) {
+      const { peer, finish, onCancel } = enter(call);
+      const messages: string[] = [];
+      call.on('data', (request: EchoRequest) => messages.push(request.message));
+      // A cancelled request stream also ends, just before 'cancelled': let that come first.
+      call.on('end', () =>
+        setImmediate(() => {
+          if (call.cancelled) return;
+          finish();
+          callback(null, { message: messages.join(','), peer });
+        }),
+      );
+      onCancel();
+    },
+    Chat(call: ServerDuplexStream<EchoRequest, EchoReply>) {
+      const { peer, finish, onCancel } = enter(call);
+      call.on('data', (request: EchoRequest) =>
+        call.write({ message: `echo:${request.message}`, peer }),
+      );
+      call.on('end', () =>
+        setImmediate(() => {
+          if (call.cancelled) return;
+          finish();
+          call.end();
+        }),
+      );
+      onCancel();
+    },
+  });
+  server.addService(otherService, {
+    Ping(call: ServerUnaryCall<EchoRequest, EchoReply>, callback: sendUnaryData<EchoReply>) {
+      const { peer, finish } = enter(call);
+      finish();
+      callback(null, { message: `pong:${call.request.message}`, peer });
+    },
+  });
+
+  const host = options.host ?? '127.0.0.1';
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${host}:0`, ServerCredentials.createInsecure(), (error, boundPort) =>
+      error ? reject(error) : resolve(boundPort),
+    ),
+  );
+  const echo = state as EchoServer;
+  echo.address = `${host}:${port}`;
+  echo.port = port;
+  echo.close = () =>
+    new Promise<void>((resolve) => {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      server.tryShutdown(() => resolve());
+      // Calls the test left open must not hold the shutdown.
+      setTimeout(() => server.forceShutdown(), 200).unref();
+    });
+  return echo;
+}
+
+export { status };
