@@ -1,0 +1,51 @@
+import { Metadata, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { GrpcPool } from '../lib/index.js';
+import type { EchoReply } from './support/echo-client.js';
+import { createEchoPool } from './support/echo-client.js';
+import { startEchoServer, type EchoServer } from './support/echo-server.js';
+import { waitFor } from './support/wait-for.js';
+
+interface CallbackEcho {
+  echo(
+    request: { message: string },
+    metadata: Metadata,
+    callback: (error: ServiceError | null, reply?: EchoReply) => void,
+  ): unknown;
+  Count(request: { count: number; intervalMs: number }): ClientReadableStream<EchoReply>;
+}
+
+describe('getClientByServiceName: a grpc-js style client on the pool', () => {
+  let server: EchoServer;
+  let pool: GrpcPool;
+
+  beforeAll(async () => {
+    server = await startEchoServer();
+    pool = createEchoPool(server.address, { pool: { minChannels: 2, maxChannels: 2 } });
+  });
+  afterAll(async () => {
+    pool.close();
+    await server.close();
+  });
+
+  it('makes callback unary calls and streams over the pool channels, counted in stats', async () => {
+    const client = pool.getClientByServiceName<CallbackEcho>('EchoService');
+    const reply = await new Promise<EchoReply>((resolve, reject) =>
+      client.echo({ message: 'cb' }, new Metadata(), (error, value) =>
+        error ? reject(error) : resolve(value!),
+      ),
+    );
+    expect(reply.message).toBe('cb');
+    const messages: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const stream = client.Count({ count: 3, intervalMs: 1 });
+      stream.on('data', (r: EchoReply) => messages.push(r.message));
+      stream.on('error', reject);
+      stream.on('end', resolve);
+    });
+    expect(messages).toEqual(['0', '1', '2']);
+    await waitFor(() => pool.stats().inFlight === 0);
+    expect(pool.stats().calls.ok).toBe(2);
+    expect(pool.getClientByServiceName('EchoService')).toBe(client);
+  });
+});
