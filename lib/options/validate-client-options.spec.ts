@@ -101,7 +101,7 @@ describe('client options are validated at start-up, naming the client, the field
     ],
     [{ maxChannels: 4 }, 'options.maxChannels is not a known option'],
     [{ name: '' }, 'name must be a non-empty string or a symbol (got "")'],
-  ])('%j', (overrides, message) => {
+  ])('%j', (overrides: Record<string, unknown>, message) => {
     const start = startUp(overrides);
     expect(start).toThrow(GrpcPoolOptionsError);
     expect(start).toThrow(
