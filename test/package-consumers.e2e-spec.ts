@@ -7,7 +7,8 @@ import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { ECHO_PROTO } from './support/protos.js';
 
 const run = promisify(execFile);
-const consumer = (file: string): string => fileURLToPath(new URL(`./fixtures/consumers/${file}`, import.meta.url));
+const consumer = (file: string): string =>
+  fileURLToPath(new URL(`./fixtures/consumers/${file}`, import.meta.url));
 const builtEntry = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 
 /**
@@ -19,7 +20,8 @@ describe('the built package in CommonJS and ESM Nest apps', () => {
   let server: EchoServer;
 
   beforeAll(async () => {
-    if (!existsSync(builtEntry)) throw new Error('dist/ is missing: `npm test` builds it first (pretest)');
+    if (!existsSync(builtEntry))
+      throw new Error('dist/ is missing: `npm test` builds it first (pretest)');
     server = await startEchoServer();
   });
   afterAll(async () => server.close());

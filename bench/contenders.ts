@@ -1,0 +1,102 @@
+import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { ClientGrpcProxy } from '@nestjs/microservices';
+import { firstValueFrom, type Observable } from 'rxjs';
+import { GrpcPool } from '../dist/index.js';
+import { BENCH_PACKAGE, BENCH_PROTO } from './bench-proto.js';
+import type { CallFn } from './load.js';
+
+/** A client under test: how to make the scenario's call, and how to close it. */
+export interface Contender {
+  name: string;
+  call: CallFn;
+  close(): void;
+}
+
+type Method = 'echo' | 'slow';
+type ObservableService = Record<Method, (request: object) => Observable<unknown>>;
+
+const requestFor = (method: Method, delayMs: number): object =>
+  method === 'slow' ? { delayMs } : { message: '' };
+
+/** Nest's own client: `ClientsModule` builds exactly this. */
+export function nestClientGrpcProxy(url: string, method: Method, delayMs: number): Contender {
+  const proxy = new ClientGrpcProxy({ url, package: BENCH_PACKAGE, protoPath: BENCH_PROTO });
+  const service = proxy.getService<ObservableService>('EchoService');
+  const request = requestFor(method, delayMs);
+  return {
+    name: 'ClientGrpcProxy',
+    call: () => firstValueFrom(service[method](request)),
+    close: () => proxy.close(),
+  };
+}
+
+/** Hand-made grpc-js clients, each on its own connection, used round robin. */
+export function rawGrpcClients(
+  url: string | string[],
+  channels: number,
+  method: Method,
+  delayMs: number,
+): Contender {
+  const definition = loadSync(BENCH_PROTO)[`${BENCH_PACKAGE}.EchoService`] as Record<
+    string,
+    {
+      path: string;
+      requestSerialize: (v: object) => Buffer;
+      responseDeserialize: (b: Buffer) => unknown;
+    }
+  >;
+  const rpc = definition[method === 'slow' ? 'Slow' : 'Echo'];
+  const urls = ([] as string[]).concat(url);
+  const clients = Array.from(
+    { length: channels },
+    (_, i) =>
+      new Client(urls[i % urls.length], credentials.createInsecure(), {
+        'grpc.use_local_subchannel_pool': 1,
+      }),
+  );
+  const request = requestFor(method, delayMs);
+  let next = 0;
+  const call: CallFn = () =>
+    new Promise((resolve, reject) => {
+      const client = clients[next++ % clients.length];
+      client.makeUnaryRequest(
+        rpc.path,
+        rpc.requestSerialize,
+        rpc.responseDeserialize,
+        request,
+        new Metadata(),
+        {},
+        (error: ServiceError | null, value?: unknown) => (error ? reject(error) : resolve(value)),
+      );
+    });
+  return {
+    name: channels === 1 ? 'raw grpc-js, 1 channel' : `raw grpc-js, ${channels} channels`,
+    call,
+    close: () => clients.forEach((c) => c.close()),
+  };
+}
+
+/** This library. */
+export function grpcPool(
+  url: string | string[],
+  maxChannels: number,
+  method: Method,
+  delayMs: number,
+): Contender {
+  const pool = new GrpcPool({
+    name: 'BENCH',
+    url,
+    package: BENCH_PACKAGE,
+    protoPath: BENCH_PROTO,
+    pool: { minChannels: 1, maxChannels, maxConcurrentCallsPerChannel: 100 },
+  });
+  pool.onModuleInit();
+  const service = pool.getService<ObservableService>('EchoService');
+  const request = requestFor(method, delayMs);
+  return {
+    name: `nestjs-grpc-pool, maxChannels ${maxChannels}`,
+    call: () => firstValueFrom(service[method](request)),
+    close: () => pool.close(),
+  };
+}

@@ -1,0 +1,54 @@
+/** One call: resolves when it succeeds, rejects when it fails. */
+export type CallFn = () => Promise<unknown>;
+
+export interface LoadResult {
+  callsPerSecond: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+}
+
+/**
+ * `concurrency` callers each make calls back to back for `durationMs`.
+ * Bounded in time and count: it stops by itself.
+ */
+export async function runLoad(
+  call: CallFn,
+  concurrency: number,
+  durationMs: number,
+): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  const stopAt = started + durationMs;
+  const caller = async (): Promise<void> => {
+    while (performance.now() < stopAt) {
+      const t0 = performance.now();
+      try {
+        await call();
+        latencies.push(performance.now() - t0);
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, caller));
+  const elapsedS = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number): number =>
+    latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] ?? NaN;
+  return {
+    callsPerSecond: latencies.length / elapsedS,
+    p50: at(0.5),
+    p95: at(0.95),
+    p99: at(0.99),
+    errors,
+  };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}

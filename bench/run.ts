@@ -1,0 +1,144 @@
+/**
+ * `npm run bench`: side-by-side throughput and latency of Nest's
+ * ClientGrpcProxy, hand-made grpc-js clients and this pool, against a backend
+ * in a child process. Rounds are interleaved (A B C, A B C, ...) so machine
+ * noise hits every contender alike; medians are reported.
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Logger } from '@nestjs/common';
+import { startBackend } from './backend-process.js';
+import { grpcPool, nestClientGrpcProxy, rawGrpcClients, type Contender } from './contenders.js';
+import { median, runLoad, type LoadResult } from './load.js';
+
+interface Scenario {
+  id: string;
+  title: string;
+  concurrency: number;
+  durationMs: number;
+  contenders: (url: string) => Contender[];
+  /** Ratios to print: [numerator contender index, denominator index, target]. */
+  targets: [number, number, number][];
+}
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+
+const scenarios: Scenario[] = [
+  {
+    id: 'stream-capped',
+    title: '100 streams per connection, 100 ms handler, 400 callers',
+    concurrency: 400,
+    durationMs: SECONDS * 1000,
+    contenders: (url) => [
+      nestClientGrpcProxy(url, 'slow', 100),
+      rawGrpcClients(url, 4, 'slow', 100),
+      grpcPool(url, 4, 'slow', 100),
+    ],
+    targets: [
+      [2, 0, 3.5],
+      [2, 1, 0.95],
+    ],
+  },
+  {
+    id: 'empty-unary',
+    title: 'empty unary call, CPU-bound, 64 callers',
+    concurrency: 64,
+    durationMs: SECONDS * 1000,
+    contenders: (url) => [
+      nestClientGrpcProxy(url, 'echo', 0),
+      rawGrpcClients(url, 1, 'echo', 0),
+      grpcPool(url, 1, 'echo', 0),
+    ],
+    targets: [
+      [2, 1, 0.95],
+      [2, 0, 1],
+    ],
+  },
+];
+
+interface Row extends LoadResult {
+  contender: string;
+}
+
+async function runScenario(scenario: Scenario): Promise<{ rows: Row[]; ratios: string[] }> {
+  const backend = await startBackend();
+  const contenders = scenario.contenders(backend.address);
+  const perContender: LoadResult[][] = contenders.map(() => []);
+  try {
+    // Warm-up: connections open and code paths compile before anything counts.
+    for (const contender of contenders) await runLoad(contender.call, scenario.concurrency, 500);
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const [i, contender] of contenders.entries()) {
+        process.stdout.write(`  [${scenario.id}] round ${round}/${ROUNDS}: ${contender.name} ...`);
+        const result = await runLoad(contender.call, scenario.concurrency, scenario.durationMs);
+        perContender[i].push(result);
+        process.stdout.write(` ${result.callsPerSecond.toFixed(0)} calls/s\n`);
+      }
+    }
+  } finally {
+    contenders.forEach((c) => c.close());
+    await backend.stop();
+  }
+  const rows = contenders.map((contender, i) => {
+    const results = perContender[i];
+    const pick = (key: keyof LoadResult): number => median(results.map((r) => r[key]));
+    return {
+      contender: contender.name,
+      callsPerSecond: pick('callsPerSecond'),
+      p50: pick('p50'),
+      p95: pick('p95'),
+      p99: pick('p99'),
+      errors: results.reduce((sum, r) => sum + r.errors, 0),
+    };
+  });
+  const ratios = scenario.targets.map(([a, b, target]) => {
+    const ratio = rows[a].callsPerSecond / rows[b].callsPerSecond;
+    const verdict = ratio >= target ? 'met' : 'NOT met';
+    return `${rows[a].contender} / ${rows[b].contender}: ${ratio.toFixed(2)}x (target >= ${target}x: ${verdict})`;
+  });
+  return { rows, ratios };
+}
+
+function printTable(title: string, rows: Row[], ratios: string[]): void {
+  console.log(`\n${title}`);
+  console.log('| client | calls/s | p50 ms | p95 ms | p99 ms | errors |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of rows) {
+    const ms = (v: number): string => v.toFixed(1);
+    console.log(
+      `| ${r.contender} | ${r.callsPerSecond.toFixed(0)} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.p99)} | ${r.errors} |`,
+    );
+  }
+  for (const line of ratios) console.log(`- ${line}`);
+}
+
+async function main(): Promise<void> {
+  Logger.overrideLogger(['error', 'warn']);
+  console.log(
+    `nestjs-grpc-pool benchmark: ${ROUNDS} interleaved rounds of ${SECONDS} s per client, medians`,
+  );
+  const results: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    node: process.version,
+    rounds: ROUNDS,
+    seconds: SECONDS,
+  };
+  const summaries: [string, Row[], string[]][] = [];
+  const only = process.env.BENCH_ONLY;
+  for (const scenario of scenarios.filter((s) => only === undefined || s.id === only)) {
+    console.log(`\n> ${scenario.title}`);
+    const { rows, ratios } = await runScenario(scenario);
+    results[scenario.id] = { title: scenario.title, rows, ratios };
+    summaries.push([scenario.title, rows, ratios]);
+  }
+  for (const [title, rows, ratios] of summaries) printTable(title, rows, ratios);
+  const out = fileURLToPath(new URL('./results.json', import.meta.url));
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote ${out}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
