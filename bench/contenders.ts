@@ -1,7 +1,7 @@
 import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ClientGrpcProxy } from '@nestjs/microservices';
-import { firstValueFrom, type Observable } from 'rxjs';
+import { firstValueFrom, Observable } from 'rxjs';
 import { GrpcPool } from '../dist/index.js';
 import { BENCH_PACKAGE, BENCH_PROTO } from './bench-proto.js';
 import type { CallFn } from './load.js';
@@ -74,6 +74,30 @@ export function rawGrpcClients(
     name: channels === 1 ? 'raw grpc-js, 1 channel' : `raw grpc-js, ${channels} channels`,
     call,
     close: () => clients.forEach((c) => c.close()),
+  };
+}
+
+/**
+ * The raw client behind the Observable API that Nest users call: the floor
+ * any `getService()` client (Nest's or this one) pays for rxjs.
+ */
+export function rawGrpcObservable(url: string, method: Method, delayMs: number): Contender {
+  const raw = rawGrpcClients(url, 1, method, delayMs);
+  return {
+    name: 'raw grpc-js, 1 channel, wrapped in an Observable',
+    call: () =>
+      firstValueFrom(
+        new Observable<unknown>((subscriber) => {
+          raw.call().then(
+            (value) => {
+              subscriber.next(value);
+              subscriber.complete();
+            },
+            (error: unknown) => subscriber.error(error),
+          );
+        }),
+      ),
+    close: raw.close,
   };
 }
 

@@ -8,7 +8,13 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@nestjs/common';
 import { startBackend } from './backend-process.js';
-import { grpcPool, nestClientGrpcProxy, rawGrpcClients, type Contender } from './contenders.js';
+import {
+  grpcPool,
+  nestClientGrpcProxy,
+  rawGrpcClients,
+  rawGrpcObservable,
+  type Contender,
+} from './contenders.js';
 import { median, runLoad, type LoadResult } from './load.js';
 
 interface Scenario {
@@ -48,11 +54,13 @@ const scenarios: Scenario[] = [
     contenders: (url) => [
       nestClientGrpcProxy(url, 'echo', 0),
       rawGrpcClients(url, 1, 'echo', 0),
+      rawGrpcObservable(url, 'echo', 0),
       grpcPool(url, 1, 'echo', 0),
     ],
     targets: [
-      [2, 1, 0.95],
-      [2, 0, 1],
+      [3, 1, 0.95],
+      [3, 2, 0.95],
+      [3, 0, 1],
     ],
   },
 ];

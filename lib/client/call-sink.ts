@@ -1,12 +1,12 @@
-import type { ServiceError, StatusObject } from '@grpc/grpc-js';
+import type { ServiceError, status } from '@grpc/grpc-js';
 
 /** What a started call reports back to the pooled call that owns it. */
 export interface CallSink<T> {
   next(message: T): void;
   error(error: ServiceError | Error): void;
   complete(): void;
-  /** The call's final status: the slot is freed here, whatever the outcome. */
-  status(status: StatusObject): void;
+  /** The call's final status code: the slot is freed here, whatever the outcome. */
+  ended(code: status): void;
 }
 
 /** The part of a grpc-js call the pooled call needs to stop it. */

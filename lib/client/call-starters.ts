@@ -1,4 +1,4 @@
-import type { Client } from '@grpc/grpc-js';
+import { status, type Client, type ServiceError, type StatusObject } from '@grpc/grpc-js';
 import type { PoolMethod } from '../proto/service-catalog.js';
 import type { CallSink, CancellableCall } from './call-sink.js';
 import type { PreparedCall } from './prepare-call.js';
@@ -22,9 +22,8 @@ const unary: CallStarter = (client, method, request, _requests, prepared, sink) 
     request as object,
     prepared.metadata,
     prepared.callOptions,
-    (error, response) => (error ? sink.error(error) : settle(sink, response)),
+    (error, response) => settle(sink, error, response),
   );
-  call.on('status', sink.status);
   return call;
 };
 
@@ -37,10 +36,10 @@ const serverStream: CallStarter = (client, method, request, _requests, prepared,
     prepared.metadata,
     prepared.callOptions,
   );
-  call.on('data', sink.next);
-  call.on('error', sink.error);
-  call.on('end', sink.complete);
-  call.on('status', sink.status);
+  call.on('data', (message: object) => sink.next(message));
+  call.on('error', (error: ServiceError) => sink.error(error));
+  call.on('end', () => sink.complete());
+  call.on('status', (final: StatusObject) => sink.ended(final.code));
   return call;
 };
 
@@ -51,9 +50,8 @@ const clientStream: CallStarter = (client, method, _request, requests, prepared,
     method.responseDeserialize,
     prepared.metadata,
     prepared.callOptions,
-    (error, response) => (error ? sink.error(error) : settle(sink, response)),
+    (error, response) => settle(sink, error, response),
   );
-  call.on('status', sink.status);
   requests?.attach({
     write: (message) => call.write(message),
     end: () => call.end(),
@@ -70,10 +68,10 @@ const bidiStream: CallStarter = (client, method, _request, requests, prepared, s
     prepared.metadata,
     prepared.callOptions,
   );
-  call.on('data', sink.next);
-  call.on('error', sink.error);
-  call.on('end', sink.complete);
-  call.on('status', sink.status);
+  call.on('data', (message: object) => sink.next(message));
+  call.on('error', (error: ServiceError) => sink.error(error));
+  call.on('end', () => sink.complete());
+  call.on('status', (final: StatusObject) => sink.ended(final.code));
   requests?.attach({
     write: (message) => call.write(message),
     end: () => call.end(),
@@ -82,7 +80,22 @@ const bidiStream: CallStarter = (client, method, _request, requests, prepared, s
   return call;
 };
 
-function settle(sink: CallSink<object>, response: object | undefined): void {
+/**
+ * The callback of a single-response call runs exactly once, on the final
+ * status (cancel included), so the slot is freed here without a 'status'
+ * listener, and before the subscriber's reaction can start its next call.
+ */
+function settle(
+  sink: CallSink<object>,
+  error: ServiceError | null,
+  response: object | undefined,
+): void {
+  if (error) {
+    sink.ended(error.code);
+    sink.error(error);
+    return;
+  }
+  sink.ended(status.OK);
   sink.next(response as object);
   sink.complete();
 }

@@ -5,7 +5,7 @@ import { ChannelRank, rankOf } from './channel-rank.js';
 import { Lease } from './lease.js';
 import type { PooledChannel } from './pooled-channel.js';
 import { SlotQueue } from './slot-queue.js';
-import type { SlotWaiter } from './slot-waiter.js';
+import type { SlotRequester, SlotWaiter } from './slot-waiter.js';
 
 export interface ChannelPoolConfig {
   /** The pool's name as messages print it. */
@@ -51,21 +51,17 @@ export class ChannelPool {
    * the queue until `acquireTimeoutMs` or the call's deadline. Returns a
    * function that withdraws a waiting call.
    */
-  acquire(
-    deadline: number | undefined,
-    grant: (lease: Lease) => void,
-    reject: (error: Error) => void,
-  ): () => void {
+  acquire(deadline: number | undefined, requester: SlotRequester): () => void {
     const lease = this.tryLease();
     if (lease !== undefined) {
-      grant(lease);
+      requester.grant(lease);
       return noop;
     }
     if (this.closed) {
-      reject(callFailures.closed(this.config.label));
+      requester.reject(callFailures.closed(this.config.label));
       return noop;
     }
-    return this.enqueue(deadline, grant, reject);
+    return this.enqueue(deadline, requester);
   }
 
   /**
@@ -108,7 +104,7 @@ export class ChannelPool {
     clearInterval(this.idleSweep);
     this.queue.drain((waiter) => {
       clearTimeout(waiter.timer);
-      waiter.reject(callFailures.closed(this.config.label));
+      waiter.requester.reject(callFailures.closed(this.config.label));
     });
     for (const channel of this.channels.splice(0)) channel.close();
   }
@@ -198,32 +194,28 @@ export class ChannelPool {
         if (lease === undefined) break;
         const waiter = this.queue.shift()!;
         clearTimeout(waiter.timer);
-        waiter.grant(lease);
+        waiter.requester.grant(lease);
       }
     } finally {
       this.granting = false;
     }
   }
 
-  private enqueue(
-    deadline: number | undefined,
-    grant: (lease: Lease) => void,
-    reject: (error: Error) => void,
-  ): () => void {
+  private enqueue(deadline: number | undefined, requester: SlotRequester): () => void {
     const { label, limits } = this.config;
     if (this.queue.size >= limits.maxQueued) {
-      reject(callFailures.exhausted(label, `${this.describeLoad()}; the queue is full`));
+      requester.reject(callFailures.exhausted(label, `${this.describeLoad()}; the queue is full`));
       return noop;
     }
     const queuedAt = Date.now();
     const giveUpAt = queuedAt + limits.acquireTimeoutMs;
     const deadlineFirst = deadline !== undefined && deadline < giveUpAt;
-    const waiter: SlotWaiter = { grant, reject, timer: undefined };
+    const waiter: SlotWaiter = { requester, timer: undefined };
     waiter.timer = setTimeout(
       () => {
         if (!this.queue.remove(waiter)) return;
         const waited = Date.now() - queuedAt;
-        reject(
+        requester.reject(
           deadlineFirst
             ? callFailures.deadlineWhileQueued(label, waited)
             : callFailures.exhausted(
