@@ -1,5 +1,7 @@
 import type { FactoryProvider, Provider } from '@nestjs/common';
 import { GrpcPool } from './client/grpc-pool.js';
+import { GrpcPoolOptionsError } from './errors/invalid-options.error.js';
+import { poolDisplayName } from './errors/pool-label.js';
 import { GRPC_POOL_DEFAULTS } from './grpc-pool.constants.js';
 import type { GrpcPoolClientOptions, GrpcPoolName } from './interfaces/client-options.interface.js';
 import type {
@@ -33,7 +35,7 @@ export function createPoolProvider(options: GrpcPoolClientOptions): FactoryProvi
 
 /** The providers of one client registered with `registerAsync()`: its options, then its pool. */
 export function createAsyncPoolProviders(client: GrpcPoolAsyncClientOptions): Provider[] {
-  const optionsToken = Symbol(`GrpcPoolOptions(${String(client.name.toString())})`);
+  const optionsToken = Symbol(`GrpcPoolOptions(${poolDisplayName(client.name)})`);
   const providers: Provider[] = [...(client.extraProviders ?? [])];
   if (client.useFactory) {
     providers.push({
@@ -44,9 +46,7 @@ export function createAsyncPoolProviders(client: GrpcPoolAsyncClientOptions): Pr
   } else {
     const factoryClass = client.useClass ?? client.useExisting;
     if (factoryClass === undefined) {
-      throw new TypeError(
-        `GrpcPoolModule.registerAsync: client ${String(client.name.toString())} needs useFactory, useClass or useExisting`,
-      );
+      throw new GrpcPoolOptionsError(client.name, 'useFactory', 'is required, or else useClass or useExisting');
     }
     if (client.useClass) providers.push(client.useClass);
     providers.push({

@@ -229,5 +229,8 @@ describe('GrpcPoolModule wiring in real Nest apps', () => {
     ).rejects.toThrow(
       'Invalid options for gRPC pool "BILLING": package "billing.v1" is not defined by the proto (it defines: test.v1)',
     );
+    expect(() => GrpcPoolModule.registerAsync({ clients: [{ name: 'BILLING' }] })).toThrow(
+      'Invalid options for gRPC pool "BILLING": useFactory is required, or else useClass or useExisting',
+    );
   });
 });

@@ -37,6 +37,8 @@ export interface EchoServerOptions {
   /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS the server announces per connection. */
   maxConcurrentStreams?: number;
   host?: string;
+  /** A fixed port (to come up where a client already points); default 0, any free port. */
+  port?: number;
 }
 
 /** A real grpc-js server on port 0 that records what the tests assert on. */
@@ -199,7 +201,7 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
 
   const host = options.host ?? '127.0.0.1';
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:0`, ServerCredentials.createInsecure(), (error, boundPort) =>
+    server.bindAsync(`${host}:${options.port ?? 0}`, ServerCredentials.createInsecure(), (error, boundPort) =>
       error ? reject(error) : resolve(boundPort),
     ),
   );
