@@ -27,8 +27,8 @@ interface Scenario {
   targets: [number, number, number][];
 }
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 
 const scenarios: Scenario[] = [
   {

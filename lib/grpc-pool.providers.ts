@@ -46,7 +46,11 @@ export function createAsyncPoolProviders(client: GrpcPoolAsyncClientOptions): Pr
   } else {
     const factoryClass = client.useClass ?? client.useExisting;
     if (factoryClass === undefined) {
-      throw new GrpcPoolOptionsError(client.name, 'useFactory', 'is required, or else useClass or useExisting');
+      throw new GrpcPoolOptionsError(
+        client.name,
+        'useFactory',
+        'is required, or else useClass or useExisting',
+      );
     }
     if (client.useClass) providers.push(client.useClass);
     providers.push({

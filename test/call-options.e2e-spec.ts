@@ -22,7 +22,9 @@ describe('call options and channel options', () => {
     const port = await freePort();
     pool = createEchoPool(`127.0.0.1:${port}`);
     const echo = pool.getService<EchoService>('EchoService');
-    const error = (await firstValueFrom(echo.echo({ message: 'x' })).catch((e: unknown) => e)) as ServiceError;
+    const error = (await firstValueFrom(echo.echo({ message: 'x' })).catch(
+      (e: unknown) => e,
+    )) as ServiceError;
     expect(error.code).toBe(status.UNAVAILABLE);
     expect(pool.stats().inFlight).toBe(0);
     expect(pool.stats().calls.byCode).toEqual({ UNAVAILABLE: 1 });
@@ -32,7 +34,9 @@ describe('call options and channel options', () => {
     const port = await freePort();
     pool = createEchoPool(`127.0.0.1:${port}`);
     const echo = pool.getService<EchoService>('EchoService');
-    const reply = firstValueFrom(echo.echo({ message: 'patient' }, undefined, { waitForReady: true, timeoutMs: 10_000 }));
+    const reply = firstValueFrom(
+      echo.echo({ message: 'patient' }, undefined, { waitForReady: true, timeoutMs: 10_000 }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
     server = await startEchoServer({ port });
     expect((await reply).message).toBe('patient');
@@ -42,9 +46,13 @@ describe('call options and channel options', () => {
     server = await startEchoServer();
     pool = createEchoPool(server.address, { defaultCallOptions: { timeoutMs: 50 } });
     const echo = pool.getService<EchoService>('EchoService');
-    const error = (await firstValueFrom(echo.slow({ delayMs: 1000 })).catch((e: unknown) => e)) as ServiceError;
+    const error = (await firstValueFrom(echo.slow({ delayMs: 1000 })).catch(
+      (e: unknown) => e,
+    )) as ServiceError;
     expect(error.code).toBe(status.DEADLINE_EXCEEDED);
-    const reply = await firstValueFrom(echo.slow({ delayMs: 100, message: 'longer' }, undefined, { timeoutMs: 2000 }));
+    const reply = await firstValueFrom(
+      echo.slow({ delayMs: 100, message: 'longer' }, undefined, { timeoutMs: 2000 }),
+    );
     expect(reply.message).toBe('longer');
   });
 
@@ -60,7 +68,9 @@ describe('call options and channel options', () => {
         },
       });
     pool = createEchoPool(server.address, { channelOptions: { interceptors: [addToken] } });
-    const reply = await firstValueFrom(pool.getService<EchoService>('EchoService').echo({ message: 'i' }));
+    const reply = await firstValueFrom(
+      pool.getService<EchoService>('EchoService').echo({ message: 'i' }),
+    );
     expect(reply.token).toBe('Bearer from-interceptor');
     expect(seen).toEqual(['/test.v1.EchoService/Echo']);
   });
@@ -68,7 +78,9 @@ describe('call options and channel options', () => {
   it('reaches a dns:/// target', async () => {
     server = await startEchoServer();
     pool = createEchoPool(`dns:///127.0.0.1:${server.port}`);
-    const reply = await firstValueFrom(pool.getService<EchoService>('EchoService').echo({ message: 'dns' }));
+    const reply = await firstValueFrom(
+      pool.getService<EchoService>('EchoService').echo({ message: 'dns' }),
+    );
     expect(reply.message).toBe('dns');
   });
 });

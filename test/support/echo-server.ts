@@ -201,8 +201,10 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
 
   const host = options.host ?? '127.0.0.1';
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${options.port ?? 0}`, ServerCredentials.createInsecure(), (error, boundPort) =>
-      error ? reject(error) : resolve(boundPort),
+    server.bindAsync(
+      `${host}:${options.port ?? 0}`,
+      ServerCredentials.createInsecure(),
+      (error, boundPort) => (error ? reject(error) : resolve(boundPort)),
     ),
   );
   const echo = state as EchoServer;
