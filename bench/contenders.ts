@@ -1,4 +1,4 @@
-import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { Client, credentials, Metadata, type ChannelOptions, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ClientGrpcProxy } from '@nestjs/microservices';
 import { firstValueFrom, Observable } from 'rxjs';
@@ -114,6 +114,7 @@ export function grpcPool(
     package: BENCH_PACKAGE,
     protoPath: BENCH_PROTO,
     pool: { minChannels: 1, maxChannels, maxConcurrentCallsPerChannel: 100 },
+    channelOptions,
   });
   pool.onModuleInit();
   const service = pool.getService<ObservableService>('EchoService');

@@ -21,7 +21,11 @@ const noop = (): void => undefined;
 export class PooledCall implements SlotRequester, CallSink<object>, Unsubscribable {
   private lease: Lease | undefined;
   private call: CancellableCall | undefined;
-  /** The outcome reached the subscriber; unsubscribing no longer cancels. */
+  /**
+   * The call has its final status, or its outcome reached the subscriber:
+   * unsubscribing no longer cancels. (`firstValueFrom` unsubscribes inside
+   * `next`, before `complete`; a cancel then would be wasted work.)
+   */
   private settled = false;
   private withdraw: () => void = noop;
 
@@ -80,6 +84,7 @@ export class PooledCall implements SlotRequester, CallSink<object>, Unsubscribab
     const lease = this.lease;
     if (lease === undefined) return;
     this.lease = undefined;
+    this.settled = true;
     lease.release();
     this.context.metrics.finish(code, this.startedAt);
   }
