@@ -1,4 +1,4 @@
-import { Client, credentials, Metadata, type ChannelOptions, type ServiceError } from '@grpc/grpc-js';
+import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ClientGrpcProxy } from '@nestjs/microservices';
 import { firstValueFrom, Observable } from 'rxjs';
