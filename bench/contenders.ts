@@ -114,7 +114,6 @@ export function grpcPool(
     package: BENCH_PACKAGE,
     protoPath: BENCH_PROTO,
     pool: { minChannels: 1, maxChannels, maxConcurrentCallsPerChannel: 100 },
-    channelOptions,
   });
   pool.onModuleInit();
   const service = pool.getService<ObservableService>('EchoService');
