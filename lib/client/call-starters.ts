@@ -1,4 +1,11 @@
-import { status, type Client, type ServiceError, type StatusObject } from '@grpc/grpc-js';
+import {
+  status,
+  type Client,
+  type ClientReadableStream,
+  type ClientWritableStream,
+  type ServiceError,
+  type StatusObject,
+} from '@grpc/grpc-js';
 import type { PoolMethod } from '../proto/service-catalog.js';
 import type { CallSink, CancellableCall } from './call-sink.js';
 import type { PreparedCall } from './prepare-call.js';
@@ -36,10 +43,7 @@ const serverStream: CallStarter = (client, method, request, _requests, prepared,
     prepared.metadata,
     prepared.callOptions,
   );
-  call.on('data', (message: object) => sink.next(message));
-  call.on('error', (error: ServiceError) => sink.error(error));
-  call.on('end', () => sink.complete());
-  call.on('status', (final: StatusObject) => sink.ended(final.code));
+  forwardResponses(call, sink);
   return call;
 };
 
@@ -52,11 +56,7 @@ const clientStream: CallStarter = (client, method, _request, requests, prepared,
     prepared.callOptions,
     (error, response) => settle(sink, error, response),
   );
-  requests?.attach({
-    write: (message) => call.write(message),
-    end: () => call.end(),
-    fail: (error) => failRequestStream(call, sink, error),
-  });
+  forwardRequests(call, requests, sink);
   return call;
 };
 
@@ -68,15 +68,8 @@ const bidiStream: CallStarter = (client, method, _request, requests, prepared, s
     prepared.metadata,
     prepared.callOptions,
   );
-  call.on('data', (message: object) => sink.next(message));
-  call.on('error', (error: ServiceError) => sink.error(error));
-  call.on('end', () => sink.complete());
-  call.on('status', (final: StatusObject) => sink.ended(final.code));
-  requests?.attach({
-    write: (message) => call.write(message),
-    end: () => call.end(),
-    fail: (error) => failRequestStream(call, sink, error),
-  });
+  forwardResponses(call, sink);
+  forwardRequests(call, requests, sink);
   return call;
 };
 
@@ -98,6 +91,27 @@ function settle(
   sink.ended(status.OK);
   sink.next(response as object);
   sink.complete();
+}
+
+/** A response stream's messages, end and final status go to the sink. */
+function forwardResponses(call: ClientReadableStream<object>, sink: CallSink<object>): void {
+  call.on('data', (message: object) => sink.next(message));
+  call.on('error', (error: ServiceError) => sink.error(error));
+  call.on('end', () => sink.complete());
+  call.on('status', (final: StatusObject) => sink.ended(final.code));
+}
+
+/** The request Observable's messages go onto the call once it exists. */
+function forwardRequests(
+  call: ClientWritableStream<object> & CancellableCall,
+  requests: RequestStream<object> | undefined,
+  sink: CallSink<object>,
+): void {
+  requests?.attach({
+    write: (message) => call.write(message),
+    end: () => call.end(),
+    fail: (error) => failRequestStream(call, sink, error),
+  });
 }
 
 /** The request stream broke: the server must not see a half request as complete. */
