@@ -5,6 +5,12 @@ export { GrpcPoolError } from './errors/grpc-pool.error.js';
 export { GrpcPoolOptionsError } from './errors/invalid-options.error.js';
 export { GrpcUnknownServiceError } from './errors/unknown-service.error.js';
 export { GrpcPoolCallError } from './errors/grpc-call.error.js';
+export {
+  GrpcToHttpExceptionFilter,
+  isGrpcServiceError,
+  type GrpcHttpErrorBody,
+} from './filters/grpc-to-http-exception.filter.js';
+export { httpStatusForGrpc } from './filters/grpc-status-to-http.js';
 export type {
   GrpcPoolCallOptions,
   GrpcDefaultCallOptions,

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { GrpcPoolModule } from 'nestjs-grpc-pool';
+import { APP_FILTER } from '@nestjs/core';
+import { GrpcPoolModule, GrpcToHttpExceptionFilter } from 'nestjs-grpc-pool';
 import { ORDERS_PACKAGE, ORDERS_PROTO } from '../protos/proto-path.js';
 import { OrdersHttpController } from './orders-http.controller.js';
 
@@ -20,6 +21,7 @@ import { OrdersHttpController } from './orders-http.controller.js';
     }),
   ],
   controllers: [OrdersHttpController],
+  providers: [{ provide: APP_FILTER, useClass: GrpcToHttpExceptionFilter }],
 })
 class GatewayModule {}
 

@@ -1,12 +1,4 @@
-import {
-  Controller,
-  Get,
-  NotFoundException,
-  Param,
-  ParseIntPipe,
-  type OnModuleInit,
-} from '@nestjs/common';
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { Controller, Get, Param, ParseIntPipe, type OnModuleInit } from '@nestjs/common';
 import { GrpcPool, InjectGrpcPool } from 'nestjs-grpc-pool';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import type { Order, OrdersService } from './orders.types.js';
@@ -21,15 +13,10 @@ export class OrdersHttpController implements OnModuleInit {
     this.orders = this.pool.getService<OrdersService>('OrdersService');
   }
 
+  /** A missing order is a gRPC NOT_FOUND, which GrpcToHttpExceptionFilter answers as a 404. */
   @Get('orders/:id')
-  async getOrder(@Param('id', ParseIntPipe) id: number): Promise<Order> {
-    try {
-      return await firstValueFrom(this.orders.getOrder({ id }, undefined, { timeoutMs: 1000 }));
-    } catch (error: unknown) {
-      if ((error as ServiceError).code === status.NOT_FOUND)
-        throw new NotFoundException((error as ServiceError).details);
-      throw error;
-    }
+  getOrder(@Param('id', ParseIntPipe) id: number): Promise<Order> {
+    return firstValueFrom(this.orders.getOrder({ id }, undefined, { timeoutMs: 1000 }));
   }
 
   @Get('orders')
