@@ -56,6 +56,29 @@ describe('call options and channel options', () => {
     expect(reply.message).toBe('longer');
   });
 
+  it('per-method timeouts: the exact entry over the wildcard over the client default; the call over all', async () => {
+    server = await startEchoServer();
+    pool = createEchoPool(server.address, {
+      defaultCallOptions: { timeoutMs: 5000 },
+      methods: {
+        'EchoService/*': { timeoutMs: 2000 },
+        'test.v1.EchoService/Slow': { timeoutMs: 50 },
+      },
+    });
+    const echo = pool.getService<EchoService>('EchoService');
+    const slowError = (await firstValueFrom(echo.slow({ delayMs: 300 })).catch(
+      (e: unknown) => e,
+    )) as ServiceError;
+    expect(slowError.code).toBe(status.DEADLINE_EXCEEDED);
+    const overridden = await firstValueFrom(
+      echo.slow({ delayMs: 100, message: 'mine' }, undefined, { timeoutMs: 1000 }),
+    );
+    expect(overridden.message).toBe('mine');
+    // Count falls under the wildcard: 2 s is plenty for this stream.
+    const counted = await firstValueFrom(echo.count({ count: 1, intervalMs: 1 }));
+    expect(counted.message).toBe('0');
+  });
+
   it('runs native grpc-js interceptors given in channelOptions.interceptors', async () => {
     server = await startEchoServer();
     const seen: string[] = [];

@@ -17,7 +17,9 @@ import {
 } from '../options/resolve-client-options.js';
 import { ChannelPool } from '../pool/channel-pool.js';
 import { PooledChannel } from '../pool/pooled-channel.js';
+import { checkMethodKeys } from '../proto/method-settings.js';
 import { ServiceCatalog } from '../proto/service-catalog.js';
+import { OptionRules } from '../options/option-rules.js';
 import { CallMetrics } from './call-metrics.js';
 import type { CallContext } from './call-context.js';
 import { createCallbackClient } from './callback-client.js';
@@ -51,6 +53,7 @@ export class GrpcPool implements ClientGrpc, OnModuleInit, OnApplicationShutdown
       this.options.packageDefinition,
       this.options.packageNames,
     );
+    checkMethodKeys(new OptionRules(this.name), options.methods, this.catalog);
     this.pool = new ChannelPool({
       label,
       targets: this.options.targets,

@@ -5,7 +5,7 @@ import { asServiceError } from './as-service-error.js';
 import type { CallContext } from './call-context.js';
 import { starterFor } from './call-starters.js';
 import { PooledCall } from './pooled-call.js';
-import { prepareCall } from './prepare-call.js';
+import { prepareCall, type MethodCallDefaults } from './prepare-call.js';
 import { RequestStream } from './request-stream.js';
 
 /** A service method as `getService()` exposes it: `(request | request$, metadata?, options?) => Observable`. */
@@ -20,7 +20,11 @@ export type PooledMethod = (
  * after queueing), runs on that channel, frees the slot on the call's final
  * status, and is cancelled on the wire when the subscriber unsubscribes.
  */
-export function createPooledMethod(context: CallContext, method: PoolMethod): PooledMethod {
+export function createPooledMethod(
+  context: CallContext,
+  method: PoolMethod,
+  defaults: MethodCallDefaults,
+): PooledMethod {
   const start = starterFor(method);
   return (request, metadata, options) =>
     new Observable<object>((subscriber) => {
@@ -33,7 +37,7 @@ export function createPooledMethod(context: CallContext, method: PoolMethod): Po
       };
       let call: PooledCall;
       try {
-        const prepared = prepareCall(context, metadata, options);
+        const prepared = prepareCall(context.label, defaults, metadata, options);
         const requests = method.requestStream
           ? openRequestStream(context, method, request, failEarly)
           : undefined;

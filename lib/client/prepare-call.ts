@@ -1,7 +1,6 @@
 import { Metadata, type CallOptions } from '@grpc/grpc-js';
 import { callFailures } from '../errors/call-failures.js';
 import type { GrpcPoolCallOptions } from '../interfaces/call-options.interface.js';
-import type { CallContext } from './call-context.js';
 
 /** A call's metadata and grpc-js options after the pool's own options are applied. */
 export interface PreparedCall {
@@ -11,17 +10,30 @@ export interface PreparedCall {
   deadline: number | undefined;
 }
 
+/** What a method's calls get when they set nothing: the method's settings over the client's defaults. */
+export interface MethodCallDefaults {
+  timeoutMs: number | undefined;
+  waitForReady: boolean;
+}
+
+/** grpc-js only reads call options, so calls without any share one object. */
+const NO_CALL_OPTIONS: CallOptions = Object.freeze({});
+
 /**
  * Reads `(metadata?, options?)` as Nest and grpc-js accept them (metadata may
  * be omitted, or the options passed in its place) and turns `timeoutMs` and
- * `waitForReady` into a grpc-js deadline and metadata flag. A bad value fails
- * this call only, with INVALID_ARGUMENT.
+ * `waitForReady` into a grpc-js deadline and metadata flag. The call's own
+ * deadline (the earlier of `deadline` and `timeoutMs`) replaces the method's
+ * and the client's default. A bad value fails this call only, with
+ * INVALID_ARGUMENT.
  */
 export function prepareCall(
-  context: CallContext,
+  label: string,
+  defaults: MethodCallDefaults,
   metadataArg: unknown,
   optionsArg: unknown,
 ): PreparedCall {
+  if (metadataArg === undefined && optionsArg === undefined) return prepareDefaultCall(defaults);
   let metadata = metadataArg;
   let options = optionsArg;
   if (options === undefined && metadata != null && !(metadata instanceof Metadata)) {
@@ -29,45 +41,54 @@ export function prepareCall(
     metadata = undefined;
   }
   if (metadata != null && !(metadata instanceof Metadata)) {
-    throw callFailures.invalidArgument(
-      context.label,
-      'metadata must be a grpc-js Metadata instance',
-    );
+    throw callFailures.invalidArgument(label, 'metadata must be a grpc-js Metadata instance');
   }
   if (options != null && typeof options !== 'object') {
-    throw callFailures.invalidArgument(context.label, 'options must be an object');
+    throw callFailures.invalidArgument(label, 'options must be an object');
   }
   const {
     timeoutMs,
     waitForReady,
     retry: _retry,
     deadline,
-    ...rest
+    ...grpcOptions
   } = (options ?? {}) as GrpcPoolCallOptions;
-  const grpcOptions: CallOptions = rest;
-  const defaults = context.options.callDefaults;
-  const callDeadline = resolveDeadline(context, deadline, timeoutMs ?? defaults.timeoutMs);
+  const callDeadline = ownDeadline(label, deadline, timeoutMs) ?? defaultDeadline(defaults);
   let callMetadata = (metadata as Metadata | null | undefined) ?? new Metadata();
   if (waitForReady ?? defaults.waitForReady) {
     // Cloned so the flag never leaks into metadata the caller reuses.
     callMetadata = callMetadata.clone();
     callMetadata.setOptions({ waitForReady: true });
   }
-  if (callDeadline !== undefined) grpcOptions.deadline = callDeadline;
-  return { metadata: callMetadata, callOptions: grpcOptions, deadline: callDeadline };
+  const callOptions: CallOptions = grpcOptions;
+  if (callDeadline !== undefined) callOptions.deadline = callDeadline;
+  return { metadata: callMetadata, callOptions, deadline: callDeadline };
 }
 
-function resolveDeadline(
-  context: CallContext,
-  deadline: unknown,
-  timeoutMs: unknown,
-): number | undefined {
+/** The common case, `method(request)`: kept to the allocations grpc-js needs. */
+function prepareDefaultCall(defaults: MethodCallDefaults): PreparedCall {
+  const metadata = new Metadata();
+  if (defaults.waitForReady) metadata.setOptions({ waitForReady: true });
+  const deadline = defaultDeadline(defaults);
+  return {
+    metadata,
+    callOptions: deadline === undefined ? NO_CALL_OPTIONS : { deadline },
+    deadline,
+  };
+}
+
+function defaultDeadline(defaults: MethodCallDefaults): number | undefined {
+  return defaults.timeoutMs === undefined ? undefined : Date.now() + defaults.timeoutMs;
+}
+
+/** The earlier of the call's `deadline` and `timeoutMs`, or undefined when it sets neither. */
+function ownDeadline(label: string, deadline: unknown, timeoutMs: unknown): number | undefined {
   if (
     timeoutMs !== undefined &&
     (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0)
   ) {
     throw callFailures.invalidArgument(
-      context.label,
+      label,
       `options.timeoutMs must be a number >= 0 (got ${String(timeoutMs)})`,
     );
   }
@@ -76,7 +97,7 @@ function resolveDeadline(
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
   if (typeof at !== 'number' || Number.isNaN(at)) {
     throw callFailures.invalidArgument(
-      context.label,
+      label,
       'options.deadline must be a Date or epoch milliseconds',
     );
   }

@@ -1,3 +1,4 @@
+import { methodSettings } from '../proto/method-settings.js';
 import type { CatalogService } from '../proto/service-catalog.js';
 import type { CallContext } from './call-context.js';
 import { createPooledMethod, type PooledMethod } from './pooled-method.js';
@@ -11,8 +12,13 @@ export function createServiceFacade(
   service: CatalogService,
 ): Record<string, PooledMethod> {
   const facade: Record<string, PooledMethod> = {};
+  const { callDefaults, source } = context.options;
   for (const [protoName, method] of Object.entries(service.definition)) {
-    const pooled = createPooledMethod(context, method);
+    const settings = methodSettings(source.methods, service, protoName);
+    const pooled = createPooledMethod(context, method, {
+      timeoutMs: settings.timeoutMs ?? callDefaults.timeoutMs,
+      waitForReady: callDefaults.waitForReady ?? false,
+    });
     facade[protoName] = pooled;
     if (method.originalName) facade[method.originalName] = pooled;
   }

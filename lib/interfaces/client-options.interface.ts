@@ -2,6 +2,7 @@ import type { ChannelCredentials, ClientOptions } from '@grpc/grpc-js';
 import type { Options as ProtoLoaderOptions, PackageDefinition } from '@grpc/proto-loader';
 import type { GrpcDefaultCallOptions } from './call-options.interface.js';
 import type { GrpcKeepaliveOptions } from './keepalive-options.interface.js';
+import type { GrpcMethodOptions } from './method-options.interface.js';
 import type { GrpcPoolChannelOptions } from './pool-options.interface.js';
 import type { GrpcStartupOptions } from './startup-options.interface.js';
 
@@ -34,6 +35,8 @@ export interface GrpcPoolConnectionOptions {
   maxMetadataSize?: number;
   pool?: GrpcPoolChannelOptions;
   defaultCallOptions?: GrpcDefaultCallOptions;
+  /** Per-method settings, keyed `'Service/Method'` or `'Service/*'`. */
+  methods?: Record<string, GrpcMethodOptions>;
   startup?: GrpcStartupOptions;
   /** How long shutdown lets calls in flight finish. Default `10000`. */
   drainTimeoutMs?: number;

@@ -5,6 +5,7 @@ import type { GrpcPoolDefaults } from '../interfaces/module-options.interface.js
 const NESTED_KEYS = [
   'pool',
   'defaultCallOptions',
+  'methods',
   'startup',
   'keepalive',
   'loader',

@@ -14,6 +14,7 @@ export const CLIENT_OPTION_KEYS = [
   'maxMetadataSize',
   'pool',
   'defaultCallOptions',
+  'methods',
   'startup',
   'drainTimeoutMs',
 ] as const;
@@ -28,6 +29,8 @@ export const POOL_OPTION_KEYS = [
 ] as const;
 
 export const CALL_DEFAULT_KEYS = ['timeoutMs', 'waitForReady', 'retry'] as const;
+
+export const METHOD_OPTION_KEYS = ['timeoutMs', 'retry', 'idempotent'] as const;
 
 export const RETRY_OPTION_KEYS = [
   'maxAttempts',

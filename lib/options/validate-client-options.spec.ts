@@ -101,6 +101,34 @@ describe('client options are validated at start-up, naming the client, the field
     ],
     [{ maxChannels: 4 }, 'options.maxChannels is not a known option'],
     [{ name: '' }, 'name must be a non-empty string or a symbol (got "")'],
+    [
+      { methods: { EchoService: {} } },
+      `methods["EchoService"] must be keyed 'Service/Method' or 'Service/*'`,
+    ],
+    [
+      { methods: { 'EchoService/Echo': { timeout: 1 } } },
+      'methods["EchoService/Echo"].timeout is not a known option (known: timeoutMs, retry, idempotent)',
+    ],
+    [
+      { methods: { 'EchoService/Echo': { timeoutMs: 0 } } },
+      'methods["EchoService/Echo"].timeoutMs must be an integer >= 1 (got 0)',
+    ],
+    [
+      { methods: { 'EchoService/*': { idempotent: 'yes' } } },
+      'methods["EchoService/*"].idempotent must be a boolean (got "yes")',
+    ],
+    [
+      { methods: { 'EchoService/*': { retry: { maxAttempts: 0 } } } },
+      'methods["EchoService/*"].retry.maxAttempts must be an integer >= 1 (got 0)',
+    ],
+    [
+      { methods: { 'EchoServise/Echo': {} } },
+      'methods["EchoServise/Echo"] names no loaded service (services: EchoService, OtherService)',
+    ],
+    [
+      { methods: { 'EchoService/Ecko': {} } },
+      'methods["EchoService/Ecko"] names no method of EchoService (methods: Echo, Slow, Count, Collect, Chat)',
+    ],
   ])('%j', (overrides: Record<string, unknown>, message) => {
     const start = startUp(overrides);
     expect(start).toThrow(GrpcPoolOptionsError);

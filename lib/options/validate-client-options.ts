@@ -5,6 +5,7 @@ import {
   CALL_DEFAULT_KEYS,
   CLIENT_OPTION_KEYS,
   KEEPALIVE_CHANNEL_ARGS,
+  METHOD_OPTION_KEYS,
   POOL_OPTION_KEYS,
   RETRY_OPTION_KEYS,
   STARTUP_OPTION_KEYS,
@@ -46,6 +47,7 @@ export function validateClientOptions(options: GrpcPoolClientOptions): void {
   }
   validatePool(rules, options);
   validateCallDefaults(rules, options);
+  validateMethods(rules, options);
   rules.knownKeys(options.startup, 'startup', STARTUP_OPTION_KEYS);
   rules.boolean(options.startup?.waitForReady, 'startup.waitForReady');
   rules.integer(options.startup?.timeoutMs, 'startup.timeoutMs', 1);
@@ -73,16 +75,36 @@ function validateCallDefaults(rules: OptionRules, options: GrpcPoolClientOptions
   rules.knownKeys(defaults, 'defaultCallOptions', CALL_DEFAULT_KEYS);
   rules.integer(defaults?.timeoutMs, 'defaultCallOptions.timeoutMs', 1);
   rules.boolean(defaults?.waitForReady, 'defaultCallOptions.waitForReady');
-  const retry = defaults?.retry;
-  if (retry === undefined || retry === false) return;
-  const field = 'defaultCallOptions.retry';
-  if (!isPlainObject(retry))
-    rules.fail(field, `must be an object or false (got ${describe(retry)})`);
-  rules.knownKeys(retry, field, RETRY_OPTION_KEYS);
-  validateRetry(rules, field, retry);
+  validateRetry(rules, 'defaultCallOptions.retry', defaults?.retry);
 }
 
-function validateRetry(rules: OptionRules, field: string, retry: GrpcRetryOptions): void {
+/** `methods`: the shape of each entry; whether the key names a real method is checked against the protos. */
+function validateMethods(rules: OptionRules, options: GrpcPoolClientOptions): void {
+  const methods: unknown = options.methods;
+  if (methods === undefined) return;
+  if (!isPlainObject(methods))
+    rules.fail('methods', `must be an object (got ${describe(methods)})`);
+  for (const [key, settings] of Object.entries(methods)) {
+    const field = `methods["${key}"]`;
+    if (!/^[\w.]+\/(\w+|\*)$/.test(key)) {
+      rules.fail(field, `must be keyed 'Service/Method' or 'Service/*'`);
+    }
+    rules.knownKeys(settings, field, METHOD_OPTION_KEYS);
+    if (!isPlainObject(settings))
+      rules.fail(field, `must be an object (got ${describe(settings)})`);
+    rules.integer(settings.timeoutMs, `${field}.timeoutMs`, 1);
+    rules.boolean(settings.idempotent, `${field}.idempotent`);
+    validateRetry(rules, `${field}.retry`, settings.retry);
+  }
+}
+
+/** A retry policy: absent, `false`, or an object of known, in-range fields. */
+export function validateRetry(rules: OptionRules, field: string, value: unknown): void {
+  if (value === undefined || value === false) return;
+  if (!isPlainObject(value))
+    rules.fail(field, `must be an object or false (got ${describe(value)})`);
+  rules.knownKeys(value, field, RETRY_OPTION_KEYS);
+  const retry = value as GrpcRetryOptions;
   rules.integer(retry.maxAttempts, `${field}.maxAttempts`, 1);
   rules.integer(retry.initialBackoffMs, `${field}.initialBackoffMs`, 0);
   rules.integer(retry.maxBackoffMs, `${field}.maxBackoffMs`, 0);

@@ -48,6 +48,11 @@ export class ServiceCatalog {
     return service;
   }
 
+  /** A service by short or full name, or undefined. */
+  find(name: string): CatalogService | undefined {
+    return this.services.get(name) ?? [...this.services.values()].find((s) => s.fullName === name);
+  }
+
   names(): string[] {
     return [...this.services.keys()];
   }
