@@ -1,5 +1,6 @@
 import type { ResolvedClientOptions } from '../options/resolve-client-options.js';
 import type { ChannelPool } from '../pool/channel-pool.js';
+import type { RetryBudget } from '../policies/retry-budget.js';
 import type { CallMetrics } from './call-metrics.js';
 
 /** What every call of one client needs: its pool, its metrics and its defaults. */
@@ -8,4 +9,5 @@ export interface CallContext {
   pool: ChannelPool;
   metrics: CallMetrics;
   options: ResolvedClientOptions;
+  budget: RetryBudget;
 }

@@ -11,6 +11,8 @@ const LATENCY_WINDOW = 4096;
  */
 export class CallMetrics {
   started = 0;
+  retries = 0;
+  retriesRefusedByBudget = 0;
   private readonly byCode = new Array<number>(17).fill(0);
   private readonly latencies = new Float64Array(LATENCY_WINDOW);
   private recorded = 0;
@@ -20,7 +22,10 @@ export class CallMetrics {
     this.latencies[this.recorded++ % LATENCY_WINDOW] = performance.now() - startedAt;
   }
 
-  snapshot(): Pick<GrpcPoolStats, 'calls' | 'latencyMs'> {
+  snapshot(): Pick<
+    GrpcPoolStats,
+    'calls' | 'latencyMs' | 'retries' | 'retriesRefusedByBudget' | 'deadlineExceeded'
+  > {
     const byCode: Record<string, number> = {};
     let ok = 0;
     let failed = 0;
@@ -30,7 +35,13 @@ export class CallMetrics {
       if (code === status.OK) ok += count;
       else failed += count;
     });
-    return { calls: { started: this.started, ok, failed, byCode }, latencyMs: this.percentiles() };
+    return {
+      calls: { started: this.started, ok, failed, byCode },
+      latencyMs: this.percentiles(),
+      retries: this.retries,
+      retriesRefusedByBudget: this.retriesRefusedByBudget,
+      deadlineExceeded: this.byCode[status.DEADLINE_EXCEEDED],
+    };
   }
 
   private percentiles(): GrpcPoolStats['latencyMs'] {

@@ -19,6 +19,7 @@ import { ChannelPool } from '../pool/channel-pool.js';
 import { PooledChannel } from '../pool/pooled-channel.js';
 import { checkMethodKeys } from '../proto/method-settings.js';
 import { ServiceCatalog } from '../proto/service-catalog.js';
+import { RetryBudget } from '../policies/retry-budget.js';
 import { OptionRules } from '../options/option-rules.js';
 import { CallMetrics } from './call-metrics.js';
 import type { CallContext } from './call-context.js';
@@ -66,7 +67,14 @@ export class GrpcPool implements ClientGrpc, OnModuleInit, OnApplicationShutdown
           buildChannelArguments(options, target),
         ),
     });
-    this.context = { label, pool: this.pool, metrics: this.metrics, options: this.options };
+    const { ratio, minPerSecond } = this.options.limits.retryBudget;
+    this.context = {
+      label,
+      pool: this.pool,
+      metrics: this.metrics,
+      options: this.options,
+      budget: new RetryBudget(ratio ?? 0.2, minPerSecond ?? 10),
+    };
   }
 
   /** The methods of `service` as cold Observables, like `ClientGrpc.getService`. */

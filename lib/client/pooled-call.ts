@@ -1,6 +1,9 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import type { Subscriber, Unsubscribable } from 'rxjs';
+import { GrpcPoolCallError } from '../errors/grpc-call.error.js';
+import { backoffMs, neverReachedServer, serverPushback } from '../policies/retry-policy.js';
 import type { Lease } from '../pool/lease.js';
+import type { PooledChannel } from '../pool/pooled-channel.js';
 import type { SlotRequester } from '../pool/slot-waiter.js';
 import type { PoolMethod } from '../proto/service-catalog.js';
 import { asServiceError } from './as-service-error.js';
@@ -13,20 +16,26 @@ import type { RequestStream } from './request-stream.js';
 const noop = (): void => undefined;
 
 /**
- * One subscription's call, from its request for a slot to its final status.
- * It is the pool's requester, the call's sink and the subscription's
- * teardown at once: one object per call on the hot path instead of a
- * handful of closures.
+ * One subscription's call, from its first request for a slot to its final
+ * outcome, across retries. It is the pool's requester, each attempt's sink
+ * and the subscription's teardown at once: one object per call on the hot
+ * path instead of a handful of closures.
  */
 export class PooledCall implements SlotRequester, CallSink<object>, Unsubscribable {
   private lease: Lease | undefined;
   private call: CancellableCall | undefined;
-  /**
-   * The call has its final status, or its outcome reached the subscriber:
-   * unsubscribing no longer cancels. (`firstValueFrom` unsubscribes inside
-   * `next`, before `complete`; a cancel then would be wasted work.)
-   */
-  private settled = false;
+  /** The current attempt holds a slot and has not had its final status. */
+  private attemptOpen = false;
+  /** The outcome reached the subscriber (and the metrics). */
+  private done = false;
+  private attempt = 1;
+  /** A response message reached the subscriber: replaying would duplicate it. */
+  private received = false;
+  private lastChannel: PooledChannel | undefined;
+  /** Waiting in the pool's queue for a slot. */
+  private queued = false;
+  /** Waiting out a backoff before the next attempt. */
+  private retryTimer: NodeJS.Timeout | undefined;
   private withdraw: () => void = noop;
 
   constructor(
@@ -40,14 +49,19 @@ export class PooledCall implements SlotRequester, CallSink<object>, Unsubscribab
     private readonly startedAt: number,
   ) {}
 
-  /** Asks the pool for a slot; the call starts in `grant`, now or once a slot frees. */
+  /** Asks the pool for a slot; the attempt starts in `grant`, now or once a slot frees. */
   begin(): void {
-    this.withdraw = this.context.pool.acquire(this.prepared.deadline, this);
+    this.retryTimer = undefined;
+    this.queued = true;
+    this.withdraw = this.context.pool.acquire(this.prepared.deadline, this, this.lastChannel);
   }
 
   grant(lease: Lease): void {
+    this.queued = false;
     if (this.subscriber.closed) return lease.release();
     this.lease = lease;
+    this.lastChannel = lease.channel;
+    this.attemptOpen = true;
     try {
       const { client } = lease.channel;
       this.call = this.start(client, this.method, this.request, this.requests, this.prepared, this);
@@ -61,37 +75,93 @@ export class PooledCall implements SlotRequester, CallSink<object>, Unsubscribab
 
   /** No slot: the pool is closed, exhausted, or the deadline passed in the queue. */
   reject(error: ServiceError | Error): void {
-    const serviceError = asServiceError(error);
-    this.context.metrics.finish(serviceError.code, this.startedAt);
-    this.error(serviceError);
+    this.queued = false;
+    this.fail(asServiceError(error));
   }
 
   next(message: object): void {
+    this.received = true;
     this.subscriber.next(message);
   }
 
   error(error: ServiceError | Error): void {
-    this.settled = true;
-    this.subscriber.error(asServiceError(error));
+    const serviceError = asServiceError(error);
+    if (!this.retryAfter(serviceError)) this.fail(serviceError);
   }
 
   complete(): void {
-    this.settled = true;
+    if (this.done) return;
+    this.done = true;
+    this.context.metrics.finish(status.OK, this.startedAt);
     this.subscriber.complete();
   }
 
-  ended(code: status): void {
+  ended(_code: status): void {
     const lease = this.lease;
     if (lease === undefined) return;
     this.lease = undefined;
-    this.settled = true;
+    this.attemptOpen = false;
     lease.release();
-    this.context.metrics.finish(code, this.startedAt);
   }
 
   unsubscribe(): void {
+    // Still queued, running or between attempts: the caller cancelled the call.
+    const interrupted = this.queued || this.attemptOpen || this.retryTimer !== undefined;
     this.withdraw();
+    clearTimeout(this.retryTimer);
     this.requests?.unsubscribe();
-    if (this.call !== undefined && !this.settled) this.call.cancel();
+    if (this.call !== undefined && this.attemptOpen) this.call.cancel();
+    if (interrupted && !this.done) {
+      this.done = true;
+      this.context.metrics.finish(status.CANCELLED, this.startedAt);
+    }
+  }
+
+  private fail(error: ServiceError): void {
+    if (this.done) return;
+    this.done = true;
+    this.context.metrics.finish(error.code, this.startedAt);
+    this.subscriber.error(error);
+  }
+
+  /** Schedules the next attempt when policy, safety, budget and deadline all allow; else false. */
+  private retryAfter(error: ServiceError): boolean {
+    const { retry, idempotent, deadline } = this.prepared;
+    if (retry === undefined || this.done || this.subscriber.closed) return false;
+    if (this.attempt >= retry.maxAttempts || !retry.retryableCodes.includes(error.code))
+      return false;
+    // A response already delivered, or a request stream already consumed, cannot be replayed.
+    if (this.received || this.requests !== undefined) return false;
+    if (!idempotent && !neverReachedServer(error.code, error.details ?? '')) return false;
+    const pushback = serverPushback(error.metadata);
+    if (pushback === 'stop') return false;
+    if (!this.context.budget.tryWithdraw()) {
+      this.context.metrics.retriesRefusedByBudget++;
+      return false;
+    }
+    const delay = pushback ?? backoffMs(retry, this.attempt);
+    this.attempt++;
+    this.context.metrics.retries++;
+    if (deadline !== undefined && Date.now() + delay >= deadline) {
+      // The deadline passes during the backoff: fail when it does, not after.
+      this.retryTimer = setTimeout(
+        () => {
+          this.retryTimer = undefined;
+          this.fail(this.deadlinePassedInBackoff());
+        },
+        Math.max(0, deadline - Date.now()),
+      );
+    } else {
+      // Not unref()'d: like the call itself, a pending retry is work the caller awaits.
+      this.retryTimer = setTimeout(() => this.begin(), delay);
+    }
+    return true;
+  }
+
+  private deadlinePassedInBackoff(): ServiceError {
+    return new GrpcPoolCallError(
+      status.DEADLINE_EXCEEDED,
+      `Deadline exceeded while waiting to retry ${this.method.path} (after ${this.attempt - 1} attempts)`,
+    );
   }
 }

@@ -1,6 +1,11 @@
 import { Metadata, type CallOptions } from '@grpc/grpc-js';
 import { callFailures } from '../errors/call-failures.js';
+import { GrpcPoolOptionsError } from '../errors/invalid-options.error.js';
 import type { GrpcPoolCallOptions } from '../interfaces/call-options.interface.js';
+import type { GrpcRetryOptions } from '../interfaces/retry-options.interface.js';
+import { describe, OptionRules } from '../options/option-rules.js';
+import { validateRetry } from '../options/validate-client-options.js';
+import { resolveRetryPolicy, type RetryPolicy } from '../policies/retry-policy.js';
 
 /** A call's metadata and grpc-js options after the pool's own options are applied. */
 export interface PreparedCall {
@@ -8,12 +13,16 @@ export interface PreparedCall {
   callOptions: CallOptions;
   /** Epoch milliseconds, or undefined for no deadline. */
   deadline: number | undefined;
+  retry: RetryPolicy | undefined;
+  idempotent: boolean;
 }
 
 /** What a method's calls get when they set nothing: the method's settings over the client's defaults. */
 export interface MethodCallDefaults {
   timeoutMs: number | undefined;
   waitForReady: boolean;
+  retry: RetryPolicy | undefined;
+  idempotent: boolean;
 }
 
 /** grpc-js only reads call options, so calls without any share one object. */
@@ -46,13 +55,8 @@ export function prepareCall(
   if (options != null && typeof options !== 'object') {
     throw callFailures.invalidArgument(label, 'options must be an object');
   }
-  const {
-    timeoutMs,
-    waitForReady,
-    retry: _retry,
-    deadline,
-    ...grpcOptions
-  } = (options ?? {}) as GrpcPoolCallOptions;
+  const { timeoutMs, waitForReady, retry, idempotent, deadline, ...grpcOptions } = (options ??
+    {}) as GrpcPoolCallOptions;
   const callDeadline = ownDeadline(label, deadline, timeoutMs) ?? defaultDeadline(defaults);
   let callMetadata = (metadata as Metadata | null | undefined) ?? new Metadata();
   if (waitForReady ?? defaults.waitForReady) {
@@ -62,7 +66,35 @@ export function prepareCall(
   }
   const callOptions: CallOptions = grpcOptions;
   if (callDeadline !== undefined) callOptions.deadline = callDeadline;
-  return { metadata: callMetadata, callOptions, deadline: callDeadline };
+  return {
+    metadata: callMetadata,
+    callOptions,
+    deadline: callDeadline,
+    retry: retry === undefined ? defaults.retry : callRetryPolicy(label, retry),
+    idempotent: callIdempotent(label, idempotent) ?? defaults.idempotent,
+  };
+}
+
+function callRetryPolicy(label: string, retry: unknown): RetryPolicy | undefined {
+  try {
+    validateRetry(new OptionRules(label), 'options.retry', retry);
+  } catch (error: unknown) {
+    if (error instanceof GrpcPoolOptionsError) {
+      throw callFailures.invalidArgument(label, `${error.field} ${error.rule}`);
+    }
+    throw error;
+  }
+  return resolveRetryPolicy(retry as GrpcRetryOptions | false);
+}
+
+function callIdempotent(label: string, idempotent: unknown): boolean | undefined {
+  if (idempotent !== undefined && typeof idempotent !== 'boolean') {
+    throw callFailures.invalidArgument(
+      label,
+      `options.idempotent must be a boolean (got ${describe(idempotent)})`,
+    );
+  }
+  return idempotent;
 }
 
 /** The common case, `method(request)`: kept to the allocations grpc-js needs. */
@@ -74,6 +106,8 @@ function prepareDefaultCall(defaults: MethodCallDefaults): PreparedCall {
     metadata,
     callOptions: deadline === undefined ? NO_CALL_OPTIONS : { deadline },
     deadline,
+    retry: defaults.retry,
+    idempotent: defaults.idempotent,
   };
 }
 

@@ -1,5 +1,6 @@
+import { resolveRetryPolicy } from '../policies/retry-policy.js';
 import { methodSettings } from '../proto/method-settings.js';
-import type { CatalogService } from '../proto/service-catalog.js';
+import type { CatalogService, PoolMethod } from '../proto/service-catalog.js';
 import type { CallContext } from './call-context.js';
 import { createPooledMethod, type PooledMethod } from './pooled-method.js';
 
@@ -18,9 +19,17 @@ export function createServiceFacade(
     const pooled = createPooledMethod(context, method, {
       timeoutMs: settings.timeoutMs ?? callDefaults.timeoutMs,
       waitForReady: callDefaults.waitForReady ?? false,
+      retry: resolveRetryPolicy(settings.retry ?? callDefaults.retry),
+      idempotent: settings.idempotent ?? declaredIdempotent(method),
     });
     facade[protoName] = pooled;
     if (method.originalName) facade[method.originalName] = pooled;
   }
   return facade;
+}
+
+/** The proto's `option idempotency_level = IDEMPOTENT` (or NO_SIDE_EFFECTS) marks a method safe to replay. */
+function declaredIdempotent(method: PoolMethod): boolean {
+  const level = method.options?.idempotency_level as string | undefined;
+  return level === 'IDEMPOTENT' || level === 'NO_SIDE_EFFECTS';
 }

@@ -21,4 +21,7 @@ export interface GrpcDefaultCallOptions {
  * The third argument of a service method: grpc-js `CallOptions` plus the pool's own.
  * @publicApi
  */
-export interface GrpcPoolCallOptions extends CallOptions, GrpcDefaultCallOptions {}
+export interface GrpcPoolCallOptions extends CallOptions, GrpcDefaultCallOptions {
+  /** This call is safe to replay (overrides the method's setting). */
+  idempotent?: boolean;
+}

@@ -1,3 +1,5 @@
+import type { GrpcRetryBudgetOptions } from '../policies/retry-budget.js';
+
 /**
  * How many channels (HTTP/2 connections) a pool keeps, and how calls wait for one.
  * @publicApi
@@ -18,4 +20,6 @@ export interface GrpcPoolChannelOptions {
   acquireTimeoutMs?: number;
   /** Channels above `minChannels` with no call for this long are closed. Default `300000`. */
   idleTimeoutMs?: number;
+  /** Pool-wide cap on retries. Default `{ ratio: 0.2, minPerSecond: 10 }`. */
+  retryBudget?: GrpcRetryBudgetOptions;
 }

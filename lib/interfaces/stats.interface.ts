@@ -28,6 +28,12 @@ export interface GrpcPoolStats {
     /** Finished calls by status name, e.g. `{ OK: 10, UNAVAILABLE: 1 }`. */
     byCode: Record<string, number>;
   };
+  /** Attempts after the first, across all calls. */
+  retries: number;
+  /** Retries the retry budget refused (the call failed with its last error instead). */
+  retriesRefusedByBudget: number;
+  /** Calls that ended with DEADLINE_EXCEEDED, wherever the deadline passed. */
+  deadlineExceeded: number;
   /** Share of calls that got a slot at once on a READY channel (0..1; 1 before any call). */
   hitRate: number;
   /** Over the most recent calls (a bounded window). `null` before any call finished. */

@@ -26,7 +26,10 @@ export const POOL_OPTION_KEYS = [
   'maxQueued',
   'acquireTimeoutMs',
   'idleTimeoutMs',
+  'retryBudget',
 ] as const;
+
+export const RETRY_BUDGET_KEYS = ['ratio', 'minPerSecond'] as const;
 
 export const CALL_DEFAULT_KEYS = ['timeoutMs', 'waitForReady', 'retry'] as const;
 

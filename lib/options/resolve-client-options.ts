@@ -7,6 +7,7 @@ import type {
 } from '../interfaces/client-options.interface.js';
 import type { GrpcPoolChannelOptions } from '../interfaces/pool-options.interface.js';
 import { loadPackageDefinition } from '../proto/load-package-definition.js';
+import { RETRY_BUDGET_DEFAULTS } from '../policies/retry-budget.js';
 import { POOL_DEFAULTS } from './pool-defaults.js';
 import { validateClientOptions } from './validate-client-options.js';
 
@@ -43,6 +44,7 @@ export function resolveClientOptions(options: GrpcPoolClientOptions): ResolvedCl
       maxQueued: pool.maxQueued ?? POOL_DEFAULTS.maxQueued,
       acquireTimeoutMs: pool.acquireTimeoutMs ?? POOL_DEFAULTS.acquireTimeoutMs,
       idleTimeoutMs: pool.idleTimeoutMs ?? POOL_DEFAULTS.idleTimeoutMs,
+      retryBudget: { ...RETRY_BUDGET_DEFAULTS, ...pool.retryBudget },
     },
     callDefaults: options.defaultCallOptions ?? {},
     startup: {

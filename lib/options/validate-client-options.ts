@@ -7,6 +7,7 @@ import {
   KEEPALIVE_CHANNEL_ARGS,
   METHOD_OPTION_KEYS,
   POOL_OPTION_KEYS,
+  RETRY_BUDGET_KEYS,
   RETRY_OPTION_KEYS,
   STARTUP_OPTION_KEYS,
 } from './option-keys.js';
@@ -63,6 +64,9 @@ function validatePool(rules: OptionRules, options: GrpcPoolClientOptions): void 
   rules.integer(pool?.maxQueued, 'pool.maxQueued', 0);
   rules.integer(pool?.acquireTimeoutMs, 'pool.acquireTimeoutMs', 0);
   rules.integer(pool?.idleTimeoutMs, 'pool.idleTimeoutMs', 0);
+  rules.knownKeys(pool?.retryBudget, 'pool.retryBudget', RETRY_BUDGET_KEYS);
+  rules.finiteNumber(pool?.retryBudget?.ratio, 'pool.retryBudget.ratio', 0);
+  rules.finiteNumber(pool?.retryBudget?.minPerSecond, 'pool.retryBudget.minPerSecond', 0);
   const min = pool?.minChannels ?? POOL_DEFAULTS.minChannels;
   const max = pool?.maxChannels ?? POOL_DEFAULTS.maxChannels;
   if (min > max) {

@@ -48,11 +48,17 @@ export class ChannelPool {
 
   /**
    * Gets a slot for a call: at once when one is free, else after waiting in
-   * the queue until `acquireTimeoutMs` or the call's deadline. Returns a
-   * function that withdraws a waiting call.
+   * the queue until `acquireTimeoutMs` or the call's deadline. A retry names
+   * the channel it failed on as `avoid`: another channel (on another backend
+   * where there are several) is preferred. Returns a function that
+   * withdraws a waiting call.
    */
-  acquire(deadline: number | undefined, requester: SlotRequester): () => void {
-    const lease = this.tryLease();
+  acquire(
+    deadline: number | undefined,
+    requester: SlotRequester,
+    avoid?: PooledChannel,
+  ): () => void {
+    const lease = this.tryLease(avoid);
     if (lease !== undefined) {
       requester.grant(lease);
       return noop;
@@ -109,9 +115,9 @@ export class ChannelPool {
     for (const channel of this.channels.splice(0)) channel.close();
   }
 
-  private tryLease(): Lease | undefined {
+  private tryLease(avoid?: PooledChannel): Lease | undefined {
     if (this.closed) return undefined;
-    const channel = this.pickChannel();
+    const channel = this.pickChannel(avoid);
     if (channel !== undefined && this.pickedRank === ChannelRank.Ready)
       return this.leaseOn(channel, true);
     // Grow when every channel is full, or when the only room is on a failing channel.
@@ -129,26 +135,42 @@ export class ChannelPool {
   }
 
   /** The least-loaded channel with room, best connectivity first; sets `pickedRank`. */
-  private pickChannel(): PooledChannel | undefined {
+  private pickChannel(avoid?: PooledChannel): PooledChannel | undefined {
     const count = this.channels.length;
     const cap = this.config.limits.maxConcurrentCallsPerChannel;
     let best: PooledChannel | undefined;
-    let bestRank = ChannelRank.Unusable;
+    let bestRank: number = ChannelRank.Unusable;
+    let bestTrueRank = ChannelRank.Unusable;
     let sawShutdown = false;
     this.cursor = this.cursor + 1 >= count ? 0 : this.cursor + 1;
     for (let i = 0; i < count; i++) {
       const channel = this.channels[(this.cursor + i) % count];
       if (channel.inFlight >= cap) continue;
-      const rank = rankOf(channel.state());
-      if (rank === ChannelRank.Unusable) sawShutdown = true;
-      else if (rank < bestRank || (rank === bestRank && channel.inFlight < best!.inFlight)) {
+      const trueRank = rankOf(channel.state());
+      if (trueRank === ChannelRank.Unusable) {
+        sawShutdown = true;
+        continue;
+      }
+      const rank = avoid === undefined ? trueRank : trueRank + this.retryPenalty(channel, avoid);
+      if (rank < bestRank || (rank === bestRank && channel.inFlight < best!.inFlight)) {
         best = channel;
         bestRank = rank;
+        bestTrueRank = trueRank;
       }
     }
     if (sawShutdown) this.replaceShutdownChannels();
-    this.pickedRank = bestRank;
+    this.pickedRank = bestTrueRank;
     return best;
+  }
+
+  /**
+   * How much worse a channel looks to a retry: the channel that just failed
+   * ranks below a connecting one, and its backend's other channels below
+   * other backends' channels.
+   */
+  private retryPenalty(channel: PooledChannel, avoid: PooledChannel): number {
+    if (channel === avoid) return 1.5;
+    return channel.target === avoid.target && this.config.targets.length > 1 ? 0.75 : 0;
   }
 
   private addChannel(): PooledChannel {

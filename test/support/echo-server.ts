@@ -18,6 +18,9 @@ import { ECHO_PROTO } from './protos.js';
 interface EchoRequest {
   message: string;
   failWith: number;
+  failTimes: number;
+  key: string;
+  pushbackMs: number;
 }
 interface SlowRequest {
   delayMs: number;
@@ -53,6 +56,8 @@ export interface EchoServer {
   maxActive: number;
   /** Calls the client cancelled while the handler ran. */
   cancelled: number;
+  /** Attempts seen per request `key`. */
+  attempts: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -78,6 +83,7 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     active: 0,
     maxActive: 0,
     cancelled: 0,
+    attempts: new Map(),
   };
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, fn: () => void): NodeJS.Timeout => {
@@ -126,10 +132,14 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     Echo(call: ServerUnaryCall<EchoRequest, EchoReply>, callback: sendUnaryData<EchoReply>) {
       const { peer, token, finish } = enter(call);
       finish();
-      if (call.request.failWith)
-        return callback(
-          failure(call.request.failWith, `failed on purpose: ${call.request.message}`),
-        );
+      const { failWith, failTimes, key, pushbackMs, message } = call.request;
+      const attempt = (state.attempts.get(key) ?? 0) + 1;
+      state.attempts.set(key, attempt);
+      if (failWith && (!failTimes || attempt <= failTimes)) {
+        const error = failure(failWith, `failed on purpose: ${message}`);
+        if (pushbackMs) error.metadata!.set('grpc-retry-pushback-ms', String(pushbackMs));
+        return callback(error);
+      }
       callback(null, { message: call.request.message, peer, token });
     },
     Slow(call: ServerUnaryCall<SlowRequest, EchoReply>, callback: sendUnaryData<EchoReply>) {

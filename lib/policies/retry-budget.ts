@@ -1,0 +1,58 @@
+/** How many retries a pool may add on top of its calls. @publicApi */
+export interface GrpcRetryBudgetOptions {
+  /** Retries may add at most this share of recent calls. Default `0.2`. */
+  ratio?: number;
+  /** Retries allowed per second regardless of traffic. Default `10`. */
+  minPerSecond?: number;
+}
+
+export const RETRY_BUDGET_DEFAULTS = { ratio: 0.2, minPerSecond: 10 } as const;
+
+/** Deposits fade with this time constant, so only recent calls earn retries. */
+const DEPOSIT_LIFETIME_MS = 10_000;
+
+/**
+ * A retry budget in the Envoy/Finagle style, as a token bucket: every call
+ * deposits `ratio` of a token (fading over ~10 s, so only recent traffic
+ * counts), a steady `minPerSecond` trickle refills it up to `minPerSecond`,
+ * and a retry spends one token. A failing backend therefore sees about
+ * `(1 + ratio)` times the calls plus the trickle, never `maxAttempts` times.
+ */
+export class RetryBudget {
+  private tokens: number;
+  private refilledAt = Date.now();
+  private readonly cap: number;
+
+  constructor(
+    private readonly ratio: number,
+    private readonly minPerSecond: number,
+  ) {
+    this.cap = Math.max(minPerSecond, 1);
+    this.tokens = minPerSecond;
+  }
+
+  /** A call started: it earns `ratio` of a retry. */
+  deposit(): void {
+    this.tokens += this.ratio;
+  }
+
+  /** Spends one token for a retry; false when the budget is spent. */
+  tryWithdraw(): boolean {
+    this.refill();
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private refill(): void {
+    const now = Date.now();
+    const trickle = ((now - this.refilledAt) / 1000) * this.minPerSecond;
+    const excess = this.tokens - this.cap;
+    if (excess > 0) {
+      this.tokens = this.cap + excess * Math.exp(-(now - this.refilledAt) / DEPOSIT_LIFETIME_MS);
+    } else {
+      this.tokens = Math.min(this.cap, this.tokens + trickle);
+    }
+    this.refilledAt = now;
+  }
+}
