@@ -41,6 +41,14 @@ describe('client options are validated at start-up, naming the client, the field
     [{ pool: { idleTimeoutMs: '10' } }, 'pool.idleTimeoutMs must be an integer >= 0 (got "10")'],
     [{ pool: 3 }, 'pool must be an object (got 3)'],
     [
+      { pool: { retryBudget: { ratio: -0.1 } } },
+      'pool.retryBudget.ratio must be a finite number >= 0 (got -0.1)',
+    ],
+    [
+      { pool: { retryBudget: { perSecond: 1 } } },
+      'pool.retryBudget.perSecond is not a known option (known: ratio, minPerSecond)',
+    ],
+    [
       { defaultCallOptions: { timeoutMs: -5 } },
       'defaultCallOptions.timeoutMs must be an integer >= 1 (got -5)',
     ],

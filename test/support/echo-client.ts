@@ -11,6 +11,9 @@ export interface EchoReply {
 export interface EchoRequest {
   message?: string;
   failWith?: number;
+  failTimes?: number;
+  key?: string;
+  pushbackMs?: number;
 }
 
 /** The EchoService as the pool's `getService()` exposes it. */
