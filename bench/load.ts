@@ -7,6 +7,8 @@ export interface LoadResult {
   p95: number;
   p99: number;
   errors: number;
+  /** Client-process CPU time per completed call, in microseconds: robust to a busy backend. */
+  cpuMicrosPerCall: number;
 }
 
 /**
@@ -21,6 +23,7 @@ export async function runLoad(
   const latencies: number[] = [];
   let errors = 0;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const stopAt = started + durationMs;
   const caller = async (): Promise<void> => {
     while (performance.now() < stopAt) {
@@ -35,6 +38,7 @@ export async function runLoad(
   };
   await Promise.all(Array.from({ length: concurrency }, caller));
   const elapsedS = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   latencies.sort((a, b) => a - b);
   const at = (q: number): number =>
     latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] ?? NaN;
@@ -44,6 +48,7 @@ export async function runLoad(
     p95: at(0.95),
     p99: at(0.99),
     errors,
+    cpuMicrosPerCall: (cpu.user + cpu.system) / Math.max(1, latencies.length),
   };
 }
 

@@ -97,25 +97,30 @@ async function runScenario(scenario: Scenario): Promise<{ rows: Row[]; ratios: s
       p50: pick('p50'),
       p95: pick('p95'),
       p99: pick('p99'),
+      cpuMicrosPerCall: pick('cpuMicrosPerCall'),
       errors: results.reduce((sum, r) => sum + r.errors, 0),
     };
   });
   const ratios = scenario.targets.map(([a, b, target]) => {
     const ratio = rows[a].callsPerSecond / rows[b].callsPerSecond;
     const verdict = ratio >= target ? 'met' : 'NOT met';
-    return `${rows[a].contender} / ${rows[b].contender}: ${ratio.toFixed(2)}x (target >= ${target}x: ${verdict})`;
+    const cpu = rows[a].cpuMicrosPerCall / rows[b].cpuMicrosPerCall;
+    return (
+      `${rows[a].contender} / ${rows[b].contender}: ${ratio.toFixed(2)}x calls/s ` +
+      `(target >= ${target}x: ${verdict}); client CPU per call ${cpu.toFixed(2)}x`
+    );
   });
   return { rows, ratios };
 }
 
 function printTable(title: string, rows: Row[], ratios: string[]): void {
   console.log(`\n${title}`);
-  console.log('| client | calls/s | p50 ms | p95 ms | p99 ms | errors |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| client | calls/s | p50 ms | p95 ms | p99 ms | client CPU µs/call | errors |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
     const ms = (v: number): string => v.toFixed(1);
     console.log(
-      `| ${r.contender} | ${r.callsPerSecond.toFixed(0)} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.p99)} | ${r.errors} |`,
+      `| ${r.contender} | ${r.callsPerSecond.toFixed(0)} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.p99)} | ${r.cpuMicrosPerCall.toFixed(1)} | ${r.errors} |`,
     );
   }
   for (const line of ratios) console.log(`- ${line}`);
