@@ -1,18 +1,11 @@
-import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { firstValueFrom, Subject, throwError } from 'rxjs';
 import type { GrpcPool } from '../lib/index.js';
 import { createEchoPool, type EchoService } from './support/echo-client.js';
 import { startEchoServer, type EchoServer } from './support/echo-server.js';
+import { failure } from './support/failure.js';
 import { waitFor } from './support/wait-for.js';
-
-const failure = (promise: Promise<unknown>): Promise<ServiceError> =>
-  promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (error: unknown) => error as ServiceError,
-  );
 
 describe('channel pool: limits, queueing and slot accounting', () => {
   let server: EchoServer;

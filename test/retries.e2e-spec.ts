@@ -4,15 +4,8 @@ import { firstValueFrom, forkJoin, lastValueFrom, catchError, of } from 'rxjs';
 import type { GrpcPool } from '../lib/index.js';
 import { createEchoPool, type EchoService } from './support/echo-client.js';
 import { startEchoServer, type EchoServer } from './support/echo-server.js';
+import { failure } from './support/failure.js';
 import { freePort } from './support/free-port.js';
-
-const failure = (promise: Promise<unknown>): Promise<ServiceError> =>
-  promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (error: unknown) => error as ServiceError,
-  );
 
 const fast = { initialBackoffMs: 5, maxBackoffMs: 20 };
 
