@@ -3,3 +3,9 @@
  * @internal
  */
 export const GRPC_POOL_DEFAULTS = Symbol('GRPC_POOL_DEFAULTS');
+
+/**
+ * Metadata key of `@GrpcTimeout(ms)`.
+ * @internal
+ */
+export const GRPC_TIMEOUT_METADATA = 'nestjs-grpc-pool:timeout';

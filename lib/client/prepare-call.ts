@@ -5,6 +5,7 @@ import type { GrpcPoolCallOptions } from '../interfaces/call-options.interface.j
 import type { GrpcRetryOptions } from '../interfaces/retry-options.interface.js';
 import { describe, OptionRules } from '../options/option-rules.js';
 import { validateRetry } from '../options/validate-client-options.js';
+import { inheritedDeadline } from '../interceptors/request-budget.js';
 import { resolveRetryPolicy, type RetryPolicy } from '../policies/retry-policy.js';
 
 /** A call's metadata and grpc-js options after the pool's own options are applied. */
@@ -33,7 +34,8 @@ const NO_CALL_OPTIONS: CallOptions = Object.freeze({});
  * be omitted, or the options passed in its place) and turns `timeoutMs` and
  * `waitForReady` into a grpc-js deadline and metadata flag. The call's own
  * deadline (the earlier of `deadline` and `timeoutMs`) replaces the method's
- * and the client's default. A bad value fails this call only, with
+ * and the client's default; the budget of the Nest request being handled
+ * (`@GrpcTimeout`) caps it. A bad value fails this call only, with
  * INVALID_ARGUMENT.
  */
 export function prepareCall(
@@ -57,7 +59,10 @@ export function prepareCall(
   }
   const { timeoutMs, waitForReady, retry, idempotent, deadline, ...grpcOptions } = (options ??
     {}) as GrpcPoolCallOptions;
-  const callDeadline = ownDeadline(label, deadline, timeoutMs) ?? defaultDeadline(defaults);
+  const callDeadline = earliest(
+    ownDeadline(label, deadline, timeoutMs) ?? defaultDeadline(defaults),
+    inheritedDeadline(),
+  );
   let callMetadata = (metadata as Metadata | null | undefined) ?? new Metadata();
   if (waitForReady ?? defaults.waitForReady) {
     // Cloned so the flag never leaks into metadata the caller reuses.
@@ -101,7 +106,7 @@ function callIdempotent(label: string, idempotent: unknown): boolean | undefined
 function prepareDefaultCall(defaults: MethodCallDefaults): PreparedCall {
   const metadata = new Metadata();
   if (defaults.waitForReady) metadata.setOptions({ waitForReady: true });
-  const deadline = defaultDeadline(defaults);
+  const deadline = earliest(defaultDeadline(defaults), inheritedDeadline());
   return {
     metadata,
     callOptions: deadline === undefined ? NO_CALL_OPTIONS : { deadline },
@@ -109,6 +114,12 @@ function prepareDefaultCall(defaults: MethodCallDefaults): PreparedCall {
     retry: defaults.retry,
     idempotent: defaults.idempotent,
   };
+}
+
+/** The request budget caps whatever deadline the call has. */
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined ? a : Math.min(a, b);
 }
 
 function defaultDeadline(defaults: MethodCallDefaults): number | undefined {

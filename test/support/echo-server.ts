@@ -58,6 +58,8 @@ export interface EchoServer {
   cancelled: number;
   /** Attempts seen per request `key`. */
   attempts: Map<string, number>;
+  /** The deadline each Slow call arrived with (epoch ms; Infinity when none). */
+  slowDeadlines: number[];
   close(): Promise<void>;
 }
 
@@ -84,6 +86,7 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     maxActive: 0,
     cancelled: 0,
     attempts: new Map(),
+    slowDeadlines: [],
   };
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, fn: () => void): NodeJS.Timeout => {
@@ -144,6 +147,8 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     },
     Slow(call: ServerUnaryCall<SlowRequest, EchoReply>, callback: sendUnaryData<EchoReply>) {
       const { peer, finish, onCancel } = enter(call);
+      const deadline = call.getDeadline();
+      state.slowDeadlines.push(deadline instanceof Date ? deadline.getTime() : deadline);
       const timer = later(call.request.delayMs, () => {
         finish();
         callback(null, { message: call.request.message, peer });

@@ -1,0 +1,15 @@
+import { SetMetadata } from '@nestjs/common';
+import { GRPC_TIMEOUT_METADATA } from '../grpc-pool.constants.js';
+
+/**
+ * Gives a handler (or every handler of a controller) a time budget in ms,
+ * enforced by `GrpcTimeoutInterceptor`: pooled calls the handler makes take
+ * what is left of it as their deadline.
+ * @publicApi
+ */
+export const GrpcTimeout = (ms: number): MethodDecorator & ClassDecorator => {
+  if (!Number.isInteger(ms) || ms < 1) {
+    throw new TypeError(`@GrpcTimeout(ms): ms must be an integer >= 1 (got ${String(ms)})`);
+  }
+  return SetMetadata(GRPC_TIMEOUT_METADATA, ms);
+};
