@@ -9,3 +9,9 @@ export const GRPC_POOL_DEFAULTS = Symbol('GRPC_POOL_DEFAULTS');
  * @internal
  */
 export const GRPC_TIMEOUT_METADATA = 'nestjs-grpc-pool:timeout';
+
+/**
+ * Metadata key of `@GrpcRetry(options)`.
+ * @internal
+ */
+export const GRPC_RETRY_METADATA = 'nestjs-grpc-pool:retry';

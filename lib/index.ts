@@ -3,6 +3,8 @@ export { GrpcPool } from './client/grpc-pool.js';
 export { InjectGrpcPool } from './decorators/inject-grpc-pool.decorator.js';
 export { GrpcTimeout } from './decorators/grpc-timeout.decorator.js';
 export { GrpcTimeoutInterceptor } from './interceptors/grpc-timeout.interceptor.js';
+export { GrpcRetry } from './decorators/grpc-retry.decorator.js';
+export { GrpcRetryInterceptor } from './interceptors/grpc-retry.interceptor.js';
 export { GrpcPoolError } from './errors/grpc-pool.error.js';
 export { GrpcPoolOptionsError } from './errors/invalid-options.error.js';
 export { GrpcUnknownServiceError } from './errors/unknown-service.error.js';

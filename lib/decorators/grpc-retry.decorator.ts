@@ -1,0 +1,25 @@
+import { SetMetadata } from '@nestjs/common';
+import { GrpcPoolOptionsError } from '../errors/invalid-options.error.js';
+import { GRPC_RETRY_METADATA } from '../grpc-pool.constants.js';
+import type { GrpcRetryOptions } from '../interfaces/retry-options.interface.js';
+import { validateRetry } from '../options/validate-client-options.js';
+import { OptionRules } from '../options/option-rules.js';
+
+/**
+ * Declares a handler (or every handler of a controller) idempotent and lets
+ * `GrpcRetryInterceptor` re-run it when it fails with a retryable gRPC
+ * status. Options as the pool's `retry` (defaults: 3 attempts, 100 ms
+ * initial backoff, UNAVAILABLE only). Only put it on handlers that are safe
+ * to run twice.
+ * @publicApi
+ */
+export const GrpcRetry = (options: GrpcRetryOptions = {}): MethodDecorator & ClassDecorator => {
+  // A bad option fails when the class is declared, not on the first failure.
+  try {
+    validateRetry(new OptionRules('@GrpcRetry'), '@GrpcRetry(options)', options);
+  } catch (error: unknown) {
+    if (error instanceof GrpcPoolOptionsError) throw new TypeError(`${error.field} ${error.rule}`);
+    throw error;
+  }
+  return SetMetadata(GRPC_RETRY_METADATA, options);
+};
