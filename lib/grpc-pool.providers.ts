@@ -1,8 +1,10 @@
-import type { FactoryProvider, Provider } from '@nestjs/common';
+import type { FactoryProvider, Provider, Type } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { GrpcPool } from './client/grpc-pool.js';
 import { GrpcPoolOptionsError } from './errors/invalid-options.error.js';
 import { poolDisplayName } from './errors/pool-label.js';
 import { GRPC_POOL_DEFAULTS } from './grpc-pool.constants.js';
+import type { GrpcCallInterceptor } from './interfaces/call-interceptor.interface.js';
 import type { GrpcPoolClientOptions, GrpcPoolName } from './interfaces/client-options.interface.js';
 import type {
   GrpcPoolAsyncClientOptions,
@@ -15,21 +17,48 @@ import { normalizeClientOptions } from './options/normalize-client-options.js';
 
 const optionalDefaults = { token: GRPC_POOL_DEFAULTS, optional: true };
 
-function createPool(
+async function createPool(
   name: GrpcPoolName,
   options: GrpcPoolFactoryResult,
   root: GrpcPoolRootOptions | undefined,
-): GrpcPool {
+  moduleRef: ModuleRef,
+): Promise<GrpcPool> {
   const client: GrpcPoolClientOptions = { ...normalizeClientOptions(name, options), name };
-  return new GrpcPool(mergeDefaults(root?.defaults, client));
+  const merged = mergeDefaults(root?.defaults, client);
+  if (Array.isArray(merged.interceptors)) {
+    merged.interceptors = await Promise.all(
+      merged.interceptors.map((entry) => resolveInterceptor(moduleRef, entry)),
+    );
+  }
+  return new GrpcPool(merged);
+}
+
+/**
+ * A call interceptor given as a class: the app's provider if it registered
+ * one (so it shares its dependencies), else a new instance with its
+ * dependencies injected.
+ */
+async function resolveInterceptor(
+  moduleRef: ModuleRef,
+  entry: GrpcCallInterceptor | Type<GrpcCallInterceptor>,
+): Promise<GrpcCallInterceptor> {
+  if (typeof entry !== 'function') return entry;
+  try {
+    return moduleRef.get(entry, { strict: false });
+  } catch {
+    return moduleRef.create(entry);
+  }
 }
 
 /** The provider of one client registered with `register()`: its token is the client's name. */
-export function createPoolProvider(options: GrpcPoolClientOptions): FactoryProvider<GrpcPool> {
+export function createPoolProvider(
+  options: GrpcPoolClientOptions,
+): FactoryProvider<Promise<GrpcPool>> {
   return {
     provide: options.name,
-    useFactory: (root?: GrpcPoolRootOptions) => createPool(options.name, options, root),
-    inject: [optionalDefaults],
+    useFactory: (root: GrpcPoolRootOptions | undefined, moduleRef: ModuleRef) =>
+      createPool(options.name, options, root, moduleRef),
+    inject: [optionalDefaults, ModuleRef],
   };
 }
 
@@ -61,9 +90,12 @@ export function createAsyncPoolProviders(client: GrpcPoolAsyncClientOptions): Pr
   }
   providers.push({
     provide: client.name,
-    useFactory: (options: GrpcPoolFactoryResult, root?: GrpcPoolRootOptions) =>
-      createPool(client.name, options, root),
-    inject: [optionsToken, optionalDefaults],
+    useFactory: (
+      options: GrpcPoolFactoryResult,
+      root: GrpcPoolRootOptions | undefined,
+      moduleRef: ModuleRef,
+    ) => createPool(client.name, options, root, moduleRef),
+    inject: [optionsToken, optionalDefaults, ModuleRef],
   });
   return providers;
 }

@@ -20,6 +20,13 @@ export type {
   GrpcDefaultCallOptions,
 } from './interfaces/call-options.interface.js';
 export type {
+  GrpcCallContext,
+  GrpcCallInterceptor,
+  GrpcCallOutcome,
+} from './interfaces/call-interceptor.interface.js';
+export type { GrpcMethodOptions } from './interfaces/method-options.interface.js';
+export type { GrpcRetryBudgetOptions } from './policies/retry-budget.js';
+export type {
   GrpcPoolClientOptions,
   GrpcPoolConnectionOptions,
   GrpcPoolName,

@@ -6,7 +6,7 @@ export interface CallSink<T> {
   error(error: ServiceError | Error): void;
   complete(): void;
   /** The call's final status code: the slot is freed here, whatever the outcome. */
-  ended(code: status): void;
+  ended(code: status, details: string): void;
 }
 
 /** The part of a grpc-js call the pooled call needs to stop it. */

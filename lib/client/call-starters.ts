@@ -84,11 +84,11 @@ function settle(
   response: object | undefined,
 ): void {
   if (error) {
-    sink.ended(error.code);
+    sink.ended(error.code, error.details);
     sink.error(error);
     return;
   }
-  sink.ended(status.OK);
+  sink.ended(status.OK, '');
   sink.next(response as object);
   sink.complete();
 }
@@ -98,7 +98,7 @@ function forwardResponses(call: ClientReadableStream<object>, sink: CallSink<obj
   call.on('data', (message: object) => sink.next(message));
   call.on('error', (error: ServiceError) => sink.error(error));
   call.on('end', () => sink.complete());
-  call.on('status', (final: StatusObject) => sink.ended(final.code));
+  call.on('status', (final: StatusObject) => sink.ended(final.code, final.details));
 }
 
 /** The request Observable's messages go onto the call once it exists. */

@@ -6,7 +6,9 @@ import type { Lease } from '../pool/lease.js';
 import type { PooledChannel } from '../pool/pooled-channel.js';
 import type { SlotRequester } from '../pool/slot-waiter.js';
 import type { PoolMethod } from '../proto/service-catalog.js';
+import type { GrpcCallContext } from '../interfaces/call-interceptor.interface.js';
 import { asServiceError } from './as-service-error.js';
+import { runAfterAttempt, runBeforeAttempt } from './attempt-interceptors.js';
 import type { CallContext } from './call-context.js';
 import type { CallSink, CancellableCall } from './call-sink.js';
 import type { CallStarter } from './call-starters.js';
@@ -37,6 +39,9 @@ export class PooledCall implements SlotRequester, CallSink<object>, Unsubscribab
   /** Waiting out a backoff before the next attempt. */
   private retryTimer: NodeJS.Timeout | undefined;
   private withdraw: () => void = noop;
+  /** The current attempt as call interceptors see it (only when there are any). */
+  private attemptContext: GrpcCallContext | undefined;
+  private attemptStartedAt = 0;
 
   constructor(
     private readonly context: CallContext,
@@ -62,13 +67,37 @@ export class PooledCall implements SlotRequester, CallSink<object>, Unsubscribab
     this.lease = lease;
     this.lastChannel = lease.channel;
     this.attemptOpen = true;
+    const { interceptors } = this.prepared;
+    if (interceptors.length === 0) return this.send(this.prepared);
+    // Each attempt gets fresh metadata, so what a hook adds is never added twice.
+    const attempt: GrpcCallContext = {
+      pool: this.context.label,
+      method: this.method.path,
+      attempt: this.attempt,
+      metadata: this.prepared.metadata.clone(),
+      deadline: this.prepared.deadline,
+    };
+    this.attemptContext = attempt;
+    this.attemptStartedAt = performance.now();
+    runBeforeAttempt(interceptors, attempt, (error) => {
+      if (error !== undefined) {
+        this.ended(status.CANCELLED, error.message);
+        return this.fail(asServiceError(error));
+      }
+      if (this.subscriber.closed)
+        return this.ended(status.CANCELLED, 'Cancelled before it was sent');
+      this.send({ ...this.prepared, metadata: attempt.metadata });
+    });
+  }
+
+  private send(prepared: PreparedCall): void {
     try {
-      const { client } = lease.channel;
-      this.call = this.start(client, this.method, this.request, this.requests, this.prepared, this);
+      const { client } = this.lease!.channel;
+      this.call = this.start(client, this.method, this.request, this.requests, prepared, this);
     } catch (error: unknown) {
       // grpc-js refused the call synchronously (e.g. a closed channel): it never reached the wire.
       const serviceError = asServiceError(error, status.INTERNAL);
-      this.ended(serviceError.code);
+      this.ended(serviceError.code, serviceError.details);
       this.error(serviceError);
     }
   }
@@ -96,12 +125,22 @@ export class PooledCall implements SlotRequester, CallSink<object>, Unsubscribab
     this.subscriber.complete();
   }
 
-  ended(_code: status): void {
+  ended(code: status, details: string): void {
     const lease = this.lease;
     if (lease === undefined) return;
     this.lease = undefined;
     this.attemptOpen = false;
     lease.release();
+    if (this.attemptContext !== undefined) {
+      runAfterAttempt(
+        this.prepared.interceptors,
+        this.attemptContext,
+        code,
+        details,
+        this.attemptStartedAt,
+      );
+      this.attemptContext = undefined;
+    }
   }
 
   unsubscribe(): void {

@@ -1,6 +1,7 @@
-import { Metadata, type CallOptions } from '@grpc/grpc-js';
+import { Metadata, type CallOptions, type Interceptor } from '@grpc/grpc-js';
 import { callFailures } from '../errors/call-failures.js';
 import { GrpcPoolOptionsError } from '../errors/invalid-options.error.js';
+import type { GrpcCallInterceptor } from '../interfaces/call-interceptor.interface.js';
 import type { GrpcPoolCallOptions } from '../interfaces/call-options.interface.js';
 import type { GrpcRetryOptions } from '../interfaces/retry-options.interface.js';
 import { describe, OptionRules } from '../options/option-rules.js';
@@ -16,6 +17,8 @@ export interface PreparedCall {
   deadline: number | undefined;
   retry: RetryPolicy | undefined;
   idempotent: boolean;
+  /** The client's call interceptors, then the call's own. */
+  interceptors: readonly GrpcCallInterceptor[];
 }
 
 /** What a method's calls get when they set nothing: the method's settings over the client's defaults. */
@@ -24,6 +27,7 @@ export interface MethodCallDefaults {
   waitForReady: boolean;
   retry: RetryPolicy | undefined;
   idempotent: boolean;
+  interceptors: readonly GrpcCallInterceptor[];
 }
 
 /** grpc-js only reads call options, so calls without any share one object. */
@@ -57,8 +61,8 @@ export function prepareCall(
   if (options != null && typeof options !== 'object') {
     throw callFailures.invalidArgument(label, 'options must be an object');
   }
-  const { timeoutMs, waitForReady, retry, idempotent, deadline, ...grpcOptions } = (options ??
-    {}) as GrpcPoolCallOptions;
+  const { timeoutMs, waitForReady, retry, idempotent, deadline, interceptors, ...grpcOptions } =
+    (options ?? {}) as GrpcPoolCallOptions;
   const callDeadline = earliest(
     ownDeadline(label, deadline, timeoutMs) ?? defaultDeadline(defaults),
     inheritedDeadline(),
@@ -71,12 +75,18 @@ export function prepareCall(
   }
   const callOptions: CallOptions = grpcOptions;
   if (callDeadline !== undefined) callOptions.deadline = callDeadline;
+  // Functions are native grpc-js interceptors; objects are the pool's call interceptors.
+  const mixed: readonly unknown[] = interceptors ?? [];
+  const native = mixed.filter((i) => typeof i === 'function') as Interceptor[];
+  if (native.length > 0) callOptions.interceptors = native;
+  const own = mixed.filter((i) => typeof i !== 'function') as GrpcCallInterceptor[];
   return {
     metadata: callMetadata,
     callOptions,
     deadline: callDeadline,
     retry: retry === undefined ? defaults.retry : callRetryPolicy(label, retry),
     idempotent: callIdempotent(label, idempotent) ?? defaults.idempotent,
+    interceptors: own.length === 0 ? defaults.interceptors : [...defaults.interceptors, ...own],
   };
 }
 
@@ -113,6 +123,7 @@ function prepareDefaultCall(defaults: MethodCallDefaults): PreparedCall {
     deadline,
     retry: defaults.retry,
     idempotent: defaults.idempotent,
+    interceptors: defaults.interceptors,
   };
 }
 

@@ -21,6 +21,7 @@ export function createServiceFacade(
       waitForReady: callDefaults.waitForReady ?? false,
       retry: resolveRetryPolicy(settings.retry ?? callDefaults.retry),
       idempotent: settings.idempotent ?? declaredIdempotent(method),
+      interceptors: context.options.callInterceptors,
     });
     facade[protoName] = pooled;
     if (method.originalName) facade[method.originalName] = pooled;

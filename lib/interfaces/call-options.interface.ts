@@ -1,4 +1,5 @@
-import type { CallOptions } from '@grpc/grpc-js';
+import type { CallOptions, Interceptor } from '@grpc/grpc-js';
+import type { GrpcCallInterceptor } from './call-interceptor.interface.js';
 import type { GrpcRetryOptions } from './retry-options.interface.js';
 
 /**
@@ -21,7 +22,13 @@ export interface GrpcDefaultCallOptions {
  * The third argument of a service method: grpc-js `CallOptions` plus the pool's own.
  * @publicApi
  */
-export interface GrpcPoolCallOptions extends CallOptions, GrpcDefaultCallOptions {
+export interface GrpcPoolCallOptions
+  extends Omit<CallOptions, 'interceptors'>, GrpcDefaultCallOptions {
+  /**
+   * Native grpc-js interceptors (functions) and call interceptors (objects)
+   * for this call; call interceptors run after the client's.
+   */
+  interceptors?: (Interceptor | GrpcCallInterceptor)[];
   /** This call is safe to replay (overrides the method's setting). */
   idempotent?: boolean;
 }

@@ -1,6 +1,8 @@
 import type { ChannelCredentials, ClientOptions } from '@grpc/grpc-js';
 import type { Options as ProtoLoaderOptions, PackageDefinition } from '@grpc/proto-loader';
 import type { GrpcDefaultCallOptions } from './call-options.interface.js';
+import type { Type } from '@nestjs/common';
+import type { GrpcCallInterceptor } from './call-interceptor.interface.js';
 import type { GrpcKeepaliveOptions } from './keepalive-options.interface.js';
 import type { GrpcMethodOptions } from './method-options.interface.js';
 import type { GrpcPoolChannelOptions } from './pool-options.interface.js';
@@ -35,6 +37,11 @@ export interface GrpcPoolConnectionOptions {
   maxMetadataSize?: number;
   pool?: GrpcPoolChannelOptions;
   defaultCallOptions?: GrpcDefaultCallOptions;
+  /**
+   * Call interceptors run around every attempt of every call, in order:
+   * instances, or classes that `GrpcPoolModule` resolves from the container.
+   */
+  interceptors?: (GrpcCallInterceptor | Type<GrpcCallInterceptor>)[];
   /** Per-method settings, keyed `'Service/Method'` or `'Service/*'`. */
   methods?: Record<string, GrpcMethodOptions>;
   startup?: GrpcStartupOptions;

@@ -15,6 +15,7 @@ export const CLIENT_OPTION_KEYS = [
   'pool',
   'defaultCallOptions',
   'methods',
+  'interceptors',
   'startup',
   'drainTimeoutMs',
 ] as const;

@@ -1,5 +1,6 @@
 import { credentials as grpcCredentials, type ChannelCredentials } from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
+import type { GrpcCallInterceptor } from '../interfaces/call-interceptor.interface.js';
 import type { GrpcDefaultCallOptions } from '../interfaces/call-options.interface.js';
 import type {
   GrpcPoolClientOptions,
@@ -23,6 +24,7 @@ export interface ResolvedClientOptions {
   callDefaults: GrpcDefaultCallOptions;
   startup: { waitForReady: boolean; timeoutMs: number };
   drainTimeoutMs: number;
+  callInterceptors: readonly GrpcCallInterceptor[];
 }
 
 /** Validates, loads the protos and applies defaults. Throws `GrpcPoolOptionsError`. */
@@ -52,5 +54,6 @@ export function resolveClientOptions(options: GrpcPoolClientOptions): ResolvedCl
       timeoutMs: options.startup?.timeoutMs ?? POOL_DEFAULTS.startupTimeoutMs,
     },
     drainTimeoutMs: options.drainTimeoutMs ?? POOL_DEFAULTS.drainTimeoutMs,
+    callInterceptors: (options.interceptors ?? []) as GrpcCallInterceptor[],
   };
 }

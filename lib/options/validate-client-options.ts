@@ -49,6 +49,7 @@ export function validateClientOptions(options: GrpcPoolClientOptions): void {
   validatePool(rules, options);
   validateCallDefaults(rules, options);
   validateMethods(rules, options);
+  validateInterceptors(rules, options.interceptors);
   rules.knownKeys(options.startup, 'startup', STARTUP_OPTION_KEYS);
   rules.boolean(options.startup?.waitForReady, 'startup.waitForReady');
   rules.integer(options.startup?.timeoutMs, 'startup.timeoutMs', 1);
@@ -100,6 +101,34 @@ function validateMethods(rules: OptionRules, options: GrpcPoolClientOptions): vo
     rules.boolean(settings.idempotent, `${field}.idempotent`);
     validateRetry(rules, `${field}.retry`, settings.retry);
   }
+}
+
+/** Call interceptors must be resolved instances by now: objects whose hooks are functions. */
+function validateInterceptors(rules: OptionRules, interceptors: unknown): void {
+  if (interceptors === undefined) return;
+  if (!Array.isArray(interceptors)) {
+    rules.fail('interceptors', `must be an array (got ${describe(interceptors)})`);
+  }
+  interceptors.forEach((interceptor: unknown, i) => {
+    const field = `interceptors[${i}]`;
+    if (typeof interceptor === 'function') {
+      rules.fail(
+        field,
+        'is a class: register the pool through GrpcPoolModule to have it resolved, or pass an instance',
+      );
+    }
+    if (!isPlainObjectOrInstance(interceptor))
+      rules.fail(field, `must be an object (got ${describe(interceptor)})`);
+    for (const hook of ['beforeAttempt', 'afterAttempt'] as const) {
+      const value = (interceptor as Record<string, unknown>)[hook];
+      if (value !== undefined && typeof value !== 'function')
+        rules.fail(`${field}.${hook}`, 'must be a function');
+    }
+  });
+}
+
+function isPlainObjectOrInstance(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
 }
 
 /** A retry policy: absent, `false`, or an object of known, in-range fields. */
