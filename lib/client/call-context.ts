@@ -1,6 +1,6 @@
 import type { ResolvedClientOptions } from '../options/resolve-client-options.js';
 import type { ChannelPool } from '../pool/channel-pool.js';
-import type { RetryBudget } from '../policies/retry-budget.js';
+import type { RetryBudgets } from '../policies/retry-budgets.js';
 import type { CallMetrics } from './call-metrics.js';
 
 /** What every call of one client needs: its pool, its metrics and its defaults. */
@@ -9,5 +9,6 @@ export interface CallContext {
   pool: ChannelPool;
   metrics: CallMetrics;
   options: ResolvedClientOptions;
-  budget: RetryBudget;
+  /** Retry budgets, one per backend. */
+  budgets: RetryBudgets;
 }

@@ -19,7 +19,7 @@ import { ChannelPool } from '../pool/channel-pool.js';
 import { PooledChannel } from '../pool/pooled-channel.js';
 import { checkMethodKeys } from '../proto/method-settings.js';
 import { ServiceCatalog } from '../proto/service-catalog.js';
-import { RetryBudget } from '../policies/retry-budget.js';
+import { RetryBudgets } from '../policies/retry-budgets.js';
 import { OptionRules } from '../options/option-rules.js';
 import { CallMetrics } from './call-metrics.js';
 import type { CallContext } from './call-context.js';
@@ -73,7 +73,7 @@ export class GrpcPool implements ClientGrpc, OnModuleInit, OnApplicationShutdown
       pool: this.pool,
       metrics: this.metrics,
       options: this.options,
-      budget: new RetryBudget(ratio ?? 0.2, minPerSecond ?? 10),
+      budgets: new RetryBudgets(ratio ?? 0.2, minPerSecond ?? 10),
     };
   }
 

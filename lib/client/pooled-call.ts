@@ -66,6 +66,8 @@ export class PooledCall implements SlotRequester, CallSink<object>, Unsubscribab
     if (this.subscriber.closed) return lease.release();
     this.lease = lease;
     this.lastChannel = lease.channel;
+    // A call earns retries from the backend its first attempt goes to.
+    if (this.attempt === 1) this.context.budgets.of(lease.channel.target).deposit();
     this.attemptOpen = true;
     const { interceptors } = this.prepared;
     if (interceptors.length === 0) return this.send(this.prepared);
@@ -174,7 +176,9 @@ export class PooledCall implements SlotRequester, CallSink<object>, Unsubscribab
     if (!idempotent && !neverReachedServer(error.code, error.details ?? '')) return false;
     const pushback = serverPushback(error.metadata);
     if (pushback === 'stop') return false;
-    if (!this.context.budget.tryWithdraw()) {
+    // The retry is charged to the backend that failed.
+    const failedOn = this.lastChannel?.target ?? '';
+    if (!this.context.budgets.of(failedOn).tryWithdraw()) {
       this.context.metrics.retriesRefusedByBudget++;
       return false;
     }

@@ -30,7 +30,6 @@ export function createPooledMethod(
     new Observable<object>((subscriber) => {
       const startedAt = performance.now();
       context.metrics.started++;
-      context.budget.deposit();
       const failEarly = (error: unknown): void => {
         const serviceError = asServiceError(error);
         context.metrics.finish(serviceError.code, startedAt);

@@ -1,0 +1,24 @@
+import { RetryBudget } from './retry-budget.js';
+
+/**
+ * One retry budget per backend (target), so a failing backend cannot spend
+ * the retries that calls to healthy backends earned. With a single target it
+ * is the pool's budget.
+ */
+export class RetryBudgets {
+  private readonly byTarget = new Map<string, RetryBudget>();
+
+  constructor(
+    private readonly ratio: number,
+    private readonly minPerSecond: number,
+  ) {}
+
+  of(target: string): RetryBudget {
+    let budget = this.byTarget.get(target);
+    if (budget === undefined) {
+      budget = new RetryBudget(this.ratio, this.minPerSecond);
+      this.byTarget.set(target, budget);
+    }
+    return budget;
+  }
+}
