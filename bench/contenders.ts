@@ -2,7 +2,7 @@ import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js'
 import { loadSync } from '@grpc/proto-loader';
 import { ClientGrpcProxy } from '@nestjs/microservices';
 import { firstValueFrom, Observable } from 'rxjs';
-import { GrpcPool } from '../dist/index.js';
+import { GrpcPool, type GrpcPoolClientOptions } from '../dist/index.js';
 import { BENCH_PACKAGE, BENCH_PROTO } from './bench-proto.js';
 import type { CallFn } from './load.js';
 
@@ -107,6 +107,7 @@ export function grpcPool(
   maxChannels: number,
   method: Method,
   delayMs: number,
+  policies?: Pick<GrpcPoolClientOptions, 'defaultCallOptions' | 'interceptors'>,
 ): Contender {
   const pool = new GrpcPool({
     name: 'BENCH',
@@ -114,13 +115,20 @@ export function grpcPool(
     package: BENCH_PACKAGE,
     protoPath: BENCH_PROTO,
     pool: { minChannels: 1, maxChannels, maxConcurrentCallsPerChannel: 100 },
+    ...policies,
   });
   pool.onModuleInit();
   const service = pool.getService<ObservableService>('EchoService');
   const request = requestFor(method, delayMs);
   return {
-    name: `nestjs-grpc-pool, maxChannels ${maxChannels}`,
+    name: `nestjs-grpc-pool, maxChannels ${maxChannels}${policies ? ', deadline + retry + interceptor' : ''}`,
     call: () => firstValueFrom(service[method](request)),
     close: () => pool.close(),
   };
 }
+
+/** The call-policy layers all in use: a default deadline, retries, and one call interceptor. */
+export const ALL_POLICIES: Pick<GrpcPoolClientOptions, 'defaultCallOptions' | 'interceptors'> = {
+  defaultCallOptions: { timeoutMs: 5000, retry: { maxAttempts: 3 } },
+  interceptors: [{ afterAttempt: () => undefined }],
+};
