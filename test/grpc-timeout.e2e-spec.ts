@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Controller, Get, Module, type INestApplication } from '@nestjs/common';
+import { Controller, Get, Module, UseInterceptors, type INestApplication } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -48,6 +48,52 @@ class BudgetedController {
     return firstValueFrom(this.echo.slow({ delayMs: 20, message: 'untouched' }));
   }
 }
+
+/** Per controller: the interceptor by @UseInterceptors, the budget on the class. */
+@Controller('scoped')
+@UseInterceptors(GrpcTimeoutInterceptor)
+@GrpcTimeout(200)
+class ScopedController {
+  private readonly echo: EchoService;
+  constructor(@InjectGrpcPool('ECHO') pool: GrpcPool) {
+    this.echo = pool.getService<EchoService>('EchoService');
+  }
+
+  @Get('slow')
+  slow() {
+    return firstValueFrom(this.echo.slow({ delayMs: 2000 }));
+  }
+}
+
+describe('GrpcTimeoutInterceptor per controller (@UseInterceptors)', () => {
+  it('applies the class-level budget', async () => {
+    const server = await startEchoServer();
+    @Module({
+      imports: [
+        GrpcPoolModule.register({
+          clients: [
+            { name: 'ECHO', package: ECHO_PACKAGE, protoPath: ECHO_PROTO, url: server.address },
+          ],
+        }),
+      ],
+      controllers: [ScopedController],
+    })
+    class ScopedModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [ScopedModule] }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    try {
+      await app.listen(0, '127.0.0.1');
+      const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+      const started = Date.now();
+      const response = await fetch(`${base}/scoped/slow`);
+      expect(response.status).toBe(504);
+      expect(Date.now() - started).toBeLessThan(1000);
+    } finally {
+      await app.close();
+      await server.close();
+    }
+  });
+});
 
 describe('GrpcTimeoutInterceptor and @GrpcTimeout in an express app', () => {
   let server: EchoServer;
