@@ -1,13 +1,11 @@
 import 'reflect-metadata';
 import { status } from '@grpc/grpc-js';
-import { Controller, Get, Module, Param, type INestApplication } from '@nestjs/common';
+import { Controller, Get, Param } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
-import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { firstValueFrom } from 'rxjs';
 import {
   GrpcPool,
-  GrpcPoolModule,
   GrpcRetry,
   GrpcRetryInterceptor,
   GrpcTimeout,
@@ -16,8 +14,8 @@ import {
   InjectGrpcPool,
 } from '../lib/index.js';
 import type { EchoService } from './support/echo-client.js';
-import { startEchoServer, type EchoServer } from './support/echo-server.js';
-import { ECHO_PACKAGE, ECHO_PROTO } from './support/protos.js';
+import type { EchoServer } from './support/echo-server.js';
+import { startEchoHttpApp, type EchoHttpApp } from './support/echo-http-app.js';
 
 @Controller()
 class RetriedController {
@@ -56,45 +54,24 @@ class RetriedController {
 }
 
 describe('GrpcRetryInterceptor and @GrpcRetry in an express app', () => {
+  let echoApp: EchoHttpApp;
   let server: EchoServer;
-  let app: INestApplication;
   let base: string;
 
   beforeAll(async () => {
-    server = await startEchoServer();
-    @Module({
-      imports: [
-        GrpcPoolModule.register({
-          // The pool itself does not retry here, so every re-run is the interceptor's.
-          clients: [
-            {
-              name: 'ECHO',
-              package: ECHO_PACKAGE,
-              protoPath: ECHO_PROTO,
-              url: server.address,
-              defaultCallOptions: { retry: false },
-            },
-          ],
-        }),
-      ],
+    echoApp = await startEchoHttpApp({
       controllers: [RetriedController],
+      client: { defaultCallOptions: { retry: false } },
       providers: [
         // Timeout first, so its budget covers every re-run.
         { provide: APP_INTERCEPTOR, useClass: GrpcTimeoutInterceptor },
         { provide: APP_INTERCEPTOR, useClass: GrpcRetryInterceptor },
         { provide: APP_FILTER, useClass: GrpcToHttpExceptionFilter },
       ],
-    })
-    class AppModule {}
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.listen(0, '127.0.0.1');
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    });
+    ({ server, base } = echoApp);
   });
-  afterAll(async () => {
-    await app.close();
-    await server.close();
-  });
+  afterAll(async () => echoApp.close());
 
   it('re-runs a decorated handler on a retryable status until it succeeds', async () => {
     const response = await fetch(`${base}/flaky/f1`);

@@ -1,19 +1,12 @@
 import 'reflect-metadata';
-import { Controller, Get, Module, UseInterceptors, type INestApplication } from '@nestjs/common';
+import { Controller, Get, UseInterceptors } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { firstValueFrom } from 'rxjs';
-import {
-  GrpcPool,
-  GrpcPoolModule,
-  GrpcTimeout,
-  GrpcTimeoutInterceptor,
-  InjectGrpcPool,
-} from '../lib/index.js';
+import { GrpcPool, GrpcTimeout, GrpcTimeoutInterceptor, InjectGrpcPool } from '../lib/index.js';
 import type { EchoService } from './support/echo-client.js';
-import { startEchoServer, type EchoServer } from './support/echo-server.js';
-import { ECHO_PACKAGE, ECHO_PROTO } from './support/protos.js';
+import type { EchoServer } from './support/echo-server.js';
+import { startEchoHttpApp, type EchoHttpApp } from './support/echo-http-app.js';
 import { waitFor } from './support/wait-for.js';
 
 @Controller()
@@ -67,62 +60,31 @@ class ScopedController {
 
 describe('GrpcTimeoutInterceptor per controller (@UseInterceptors)', () => {
   it('applies the class-level budget', async () => {
-    const server = await startEchoServer();
-    @Module({
-      imports: [
-        GrpcPoolModule.register({
-          clients: [
-            { name: 'ECHO', package: ECHO_PACKAGE, protoPath: ECHO_PROTO, url: server.address },
-          ],
-        }),
-      ],
-      controllers: [ScopedController],
-    })
-    class ScopedModule {}
-    const moduleRef = await Test.createTestingModule({ imports: [ScopedModule] }).compile();
-    const app = moduleRef.createNestApplication({ logger: false });
+    const { base, close } = await startEchoHttpApp({ controllers: [ScopedController] });
     try {
-      await app.listen(0, '127.0.0.1');
-      const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
       const started = Date.now();
       const response = await fetch(`${base}/scoped/slow`);
       expect(response.status).toBe(504);
       expect(Date.now() - started).toBeLessThan(1000);
     } finally {
-      await app.close();
-      await server.close();
+      await close();
     }
   });
 });
 
 describe('GrpcTimeoutInterceptor and @GrpcTimeout in an express app', () => {
+  let echoApp: EchoHttpApp;
   let server: EchoServer;
-  let app: INestApplication;
   let base: string;
 
   beforeAll(async () => {
-    server = await startEchoServer();
-    @Module({
-      imports: [
-        GrpcPoolModule.register({
-          clients: [
-            { name: 'ECHO', package: ECHO_PACKAGE, protoPath: ECHO_PROTO, url: server.address },
-          ],
-        }),
-      ],
+    echoApp = await startEchoHttpApp({
       controllers: [BudgetedController],
       providers: [{ provide: APP_INTERCEPTOR, useClass: GrpcTimeoutInterceptor }],
-    })
-    class AppModule {}
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.listen(0, '127.0.0.1');
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    });
+    ({ server, base } = echoApp);
   });
-  afterAll(async () => {
-    await app.close();
-    await server.close();
-  });
+  afterAll(async () => echoApp.close());
 
   it('answers 504 within the budget over a 2 s backend; the server saw the deadline and the cancel', async () => {
     const cancelledBefore = server.cancelled;

@@ -1,28 +1,17 @@
 import 'reflect-metadata';
 import { status } from '@grpc/grpc-js';
-import {
-  Controller,
-  Get,
-  Module,
-  NotFoundException,
-  Param,
-  ParseIntPipe,
-  type INestApplication,
-} from '@nestjs/common';
+import { Controller, Get, NotFoundException, Param, ParseIntPipe } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { firstValueFrom } from 'rxjs';
 import {
   GrpcPool,
-  GrpcPoolModule,
   GrpcToHttpExceptionFilter,
   InjectGrpcPool,
   httpStatusForGrpc,
 } from '../lib/index.js';
 import type { EchoService } from './support/echo-client.js';
-import { startEchoServer, type EchoServer } from './support/echo-server.js';
-import { ECHO_PACKAGE, ECHO_PROTO } from './support/protos.js';
+import { startEchoHttpApp, type EchoHttpApp } from './support/echo-http-app.js';
 
 @Controller()
 class FailingController {
@@ -45,33 +34,17 @@ class FailingController {
 }
 
 describe('GrpcToHttpExceptionFilter in an express app', () => {
-  let server: EchoServer;
-  let app: INestApplication;
+  let echoApp: EchoHttpApp;
   let base: string;
 
   beforeAll(async () => {
-    server = await startEchoServer();
-    @Module({
-      imports: [
-        GrpcPoolModule.register({
-          clients: [
-            { name: 'ECHO', package: ECHO_PACKAGE, protoPath: ECHO_PROTO, url: server.address },
-          ],
-        }),
-      ],
+    echoApp = await startEchoHttpApp({
       controllers: [FailingController],
       providers: [{ provide: APP_FILTER, useClass: GrpcToHttpExceptionFilter }],
-    })
-    class AppModule {}
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.listen(0, '127.0.0.1');
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    });
+    ({ base } = echoApp);
   });
-  afterAll(async () => {
-    await app.close();
-    await server.close();
-  });
+  afterAll(async () => echoApp.close());
 
   it.each([
     [status.NOT_FOUND, 404],

@@ -1,0 +1,53 @@
+import { Module, type INestApplication, type Provider, type Type } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { GrpcPoolModule, type GrpcPoolClientOptions } from '../../lib/index.js';
+import { startEchoServer, type EchoServer } from './echo-server.js';
+import { ECHO_PACKAGE, ECHO_PROTO } from './protos.js';
+
+/** An echo backend and an express app whose pool 'ECHO' calls it. */
+export interface EchoHttpApp {
+  server: EchoServer;
+  app: INestApplication;
+  /** `http://127.0.0.1:<port>` */
+  base: string;
+  close(): Promise<void>;
+}
+
+export async function startEchoHttpApp(setup: {
+  controllers: Type[];
+  providers?: Provider[];
+  client?: Partial<GrpcPoolClientOptions>;
+}): Promise<EchoHttpApp> {
+  const server = await startEchoServer();
+  class AppModule {}
+  Module({
+    imports: [
+      GrpcPoolModule.register({
+        clients: [
+          {
+            name: 'ECHO',
+            package: ECHO_PACKAGE,
+            protoPath: ECHO_PROTO,
+            url: server.address,
+            ...setup.client,
+          },
+        ],
+      }),
+    ],
+    controllers: setup.controllers,
+    providers: setup.providers ?? [],
+  })(AppModule);
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.listen(0, '127.0.0.1');
+  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return {
+    server,
+    app,
+    base,
+    close: async () => {
+      await app.close();
+      await server.close();
+    },
+  };
+}
