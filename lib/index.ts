@@ -9,9 +9,9 @@ export { GrpcPoolError } from './errors/grpc-pool.error.js';
 export { GrpcPoolOptionsError } from './errors/invalid-options.error.js';
 export { GrpcUnknownServiceError } from './errors/unknown-service.error.js';
 export { GrpcPoolCallError } from './errors/grpc-call.error.js';
+export { isGrpcServiceError } from './errors/is-grpc-service-error.js';
 export {
   GrpcToHttpExceptionFilter,
-  isGrpcServiceError,
   type GrpcHttpErrorBody,
 } from './filters/grpc-to-http-exception.filter.js';
 export { httpStatusForGrpc } from './filters/grpc-status-to-http.js';

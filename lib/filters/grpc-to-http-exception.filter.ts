@@ -1,6 +1,7 @@
 import { Catch, type ArgumentsHost, type HttpServer } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import { status, type ServiceError } from '@grpc/grpc-js';
+import { isGrpcServiceError } from '../errors/is-grpc-service-error.js';
 import { httpStatusForGrpc } from './grpc-status-to-http.js';
 
 /** What the filter answers: the gRPC status by name and its details, never its metadata. */
@@ -10,13 +11,6 @@ export interface GrpcHttpErrorBody {
   error: string;
   /** The gRPC status details. */
   message: string;
-}
-
-/** A gRPC failure: grpc-js `ServiceError`s and the pool's own `GrpcPoolCallError`s. */
-export function isGrpcServiceError(value: unknown): value is ServiceError {
-  if (!(value instanceof Error)) return false;
-  const { code, details } = value as Partial<ServiceError>;
-  return typeof code === 'number' && status[code] !== undefined && typeof details === 'string';
 }
 
 /**

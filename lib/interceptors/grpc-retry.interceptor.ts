@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Observable, retry, throwError, timer } from 'rxjs';
-import { isGrpcServiceError } from '../filters/grpc-to-http-exception.filter.js';
+import { isGrpcServiceError } from '../errors/is-grpc-service-error.js';
 import { GRPC_RETRY_METADATA } from '../grpc-pool.constants.js';
 import type { GrpcRetryOptions } from '../interfaces/retry-options.interface.js';
 import { backoffMs, resolveRetryPolicy, type RetryPolicy } from '../policies/retry-policy.js';

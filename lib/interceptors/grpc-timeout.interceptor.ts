@@ -12,7 +12,7 @@ import { RpcException } from '@nestjs/microservices';
 import { status } from '@grpc/grpc-js';
 import { Observable, TimeoutError, catchError, throwError, timeout } from 'rxjs';
 import { GRPC_TIMEOUT_METADATA } from '../grpc-pool.constants.js';
-import { isGrpcServiceError } from '../filters/grpc-to-http-exception.filter.js';
+import { isGrpcServiceError } from '../errors/is-grpc-service-error.js';
 import { runWithBudget } from './request-budget.js';
 
 const DEADLINE_TOLERANCE_MS = 10;
