@@ -73,7 +73,7 @@ export class GrpcPool implements ClientGrpc, OnModuleInit, OnApplicationShutdown
       pool: this.pool,
       metrics: this.metrics,
       options: this.options,
-      budgets: new RetryBudgets(ratio ?? 0.2, minPerSecond ?? 10),
+      budgets: new RetryBudgets(ratio, minPerSecond),
     };
   }
 

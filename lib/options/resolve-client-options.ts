@@ -8,7 +8,7 @@ import type {
 } from '../interfaces/client-options.interface.js';
 import type { GrpcPoolChannelOptions } from '../interfaces/pool-options.interface.js';
 import { loadPackageDefinition } from '../proto/load-package-definition.js';
-import { RETRY_BUDGET_DEFAULTS } from '../policies/retry-budget.js';
+import { RETRY_BUDGET_DEFAULTS, type GrpcRetryBudgetOptions } from '../policies/retry-budget.js';
 import { POOL_DEFAULTS } from './pool-defaults.js';
 import { validateClientOptions } from './validate-client-options.js';
 
@@ -20,7 +20,7 @@ export interface ResolvedClientOptions {
   packageDefinition: PackageDefinition;
   credentials: ChannelCredentials;
   source: GrpcPoolClientOptions;
-  limits: Required<GrpcPoolChannelOptions>;
+  limits: Required<GrpcPoolChannelOptions> & { retryBudget: Required<GrpcRetryBudgetOptions> };
   callDefaults: GrpcDefaultCallOptions;
   startup: { waitForReady: boolean; timeoutMs: number };
   drainTimeoutMs: number;

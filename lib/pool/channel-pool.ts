@@ -131,7 +131,7 @@ export class ChannelPool {
   private leaseOn(channel: PooledChannel, hit: boolean): Lease {
     this.acquisitions++;
     if (hit) this.hits++;
-    return new Lease(channel, hit, this.releaseSlot);
+    return new Lease(channel, this.releaseSlot);
   }
 
   /** The least-loaded channel with room, best connectivity first; sets `pickedRank`. */

@@ -10,9 +10,8 @@ export class Lease {
 
   constructor(
     readonly channel: PooledChannel,
-    /** The slot was free at once on a READY channel: a pool hit. */
-    readonly hit: boolean,
-    private readonly onRelease: (lease: Lease) => void,
+    /** Called once the slot is free again, so a waiting call can take it. */
+    private readonly onRelease: () => void,
   ) {
     channel.inFlight++;
     channel.calls++;
@@ -23,6 +22,6 @@ export class Lease {
     this.released = true;
     this.channel.inFlight--;
     this.channel.lastUsedAt = Date.now();
-    this.onRelease(this);
+    this.onRelease();
   }
 }
