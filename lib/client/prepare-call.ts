@@ -1,11 +1,10 @@
 import { Metadata, type CallOptions, type Interceptor } from '@grpc/grpc-js';
 import { callFailures } from '../errors/call-failures.js';
-import { GrpcPoolOptionsError } from '../errors/invalid-options.error.js';
 import type { GrpcCallInterceptor } from '../interfaces/call-interceptor.interface.js';
 import type { GrpcPoolCallOptions } from '../interfaces/call-options.interface.js';
 import type { GrpcRetryOptions } from '../interfaces/retry-options.interface.js';
-import { describe, OptionRules } from '../options/option-rules.js';
-import { validateRetry } from '../options/validate-client-options.js';
+import { describe } from '../options/option-rules.js';
+import { retryOptionProblem } from '../options/validate-client-options.js';
 import { inheritedDeadline } from '../interceptors/request-budget.js';
 import { resolveRetryPolicy, type RetryPolicy } from '../policies/retry-policy.js';
 
@@ -75,11 +74,7 @@ export function prepareCall(
   }
   const callOptions: CallOptions = grpcOptions;
   if (callDeadline !== undefined) callOptions.deadline = callDeadline;
-  // Functions are native grpc-js interceptors; objects are the pool's call interceptors.
-  const mixed: readonly unknown[] = interceptors ?? [];
-  const native = mixed.filter((i) => typeof i === 'function') as Interceptor[];
-  if (native.length > 0) callOptions.interceptors = native;
-  const own = mixed.filter((i) => typeof i !== 'function') as GrpcCallInterceptor[];
+  const own = interceptors === undefined ? [] : splitInterceptors(interceptors, callOptions);
   return {
     metadata: callMetadata,
     callOptions,
@@ -91,15 +86,22 @@ export function prepareCall(
 }
 
 function callRetryPolicy(label: string, retry: unknown): RetryPolicy | undefined {
-  try {
-    validateRetry(new OptionRules(label), 'options.retry', retry);
-  } catch (error: unknown) {
-    if (error instanceof GrpcPoolOptionsError) {
-      throw callFailures.invalidArgument(label, `${error.field} ${error.rule}`);
-    }
-    throw error;
-  }
+  const problem = retryOptionProblem('options.retry', retry);
+  if (problem !== undefined) throw callFailures.invalidArgument(label, problem);
   return resolveRetryPolicy(retry as GrpcRetryOptions | false);
+}
+
+/**
+ * Functions are native grpc-js interceptors (they go to grpc-js); objects are
+ * the pool's call interceptors (returned).
+ */
+function splitInterceptors(
+  interceptors: readonly unknown[],
+  callOptions: CallOptions,
+): GrpcCallInterceptor[] {
+  const native = interceptors.filter((i) => typeof i === 'function') as Interceptor[];
+  if (native.length > 0) callOptions.interceptors = native;
+  return interceptors.filter((i) => typeof i !== 'function') as GrpcCallInterceptor[];
 }
 
 function callIdempotent(label: string, idempotent: unknown): boolean | undefined {

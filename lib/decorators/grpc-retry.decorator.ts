@@ -1,9 +1,7 @@
 import { SetMetadata } from '@nestjs/common';
-import { GrpcPoolOptionsError } from '../errors/invalid-options.error.js';
 import { GRPC_RETRY_METADATA } from '../grpc-pool.constants.js';
 import type { GrpcRetryOptions } from '../interfaces/retry-options.interface.js';
-import { validateRetry } from '../options/validate-client-options.js';
-import { OptionRules } from '../options/option-rules.js';
+import { retryOptionProblem } from '../options/validate-client-options.js';
 
 /**
  * Declares a handler (or every handler of a controller) idempotent and lets
@@ -15,11 +13,7 @@ import { OptionRules } from '../options/option-rules.js';
  */
 export const GrpcRetry = (options: GrpcRetryOptions = {}): MethodDecorator & ClassDecorator => {
   // A bad option fails when the class is declared, not on the first failure.
-  try {
-    validateRetry(new OptionRules('@GrpcRetry'), '@GrpcRetry(options)', options);
-  } catch (error: unknown) {
-    if (error instanceof GrpcPoolOptionsError) throw new TypeError(`${error.field} ${error.rule}`);
-    throw error;
-  }
+  const problem = retryOptionProblem('@GrpcRetry(options)', options);
+  if (problem !== undefined) throw new TypeError(problem);
   return SetMetadata(GRPC_RETRY_METADATA, options);
 };

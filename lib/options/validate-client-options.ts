@@ -11,6 +11,7 @@ import {
   RETRY_OPTION_KEYS,
   STARTUP_OPTION_KEYS,
 } from './option-keys.js';
+import { GrpcPoolOptionsError } from '../errors/invalid-options.error.js';
 import { describe, isPlainObject, OptionRules } from './option-rules.js';
 import { POOL_DEFAULTS } from './pool-defaults.js';
 
@@ -129,6 +130,20 @@ function validateInterceptors(rules: OptionRules, interceptors: unknown): void {
 
 function isPlainObjectOrInstance(value: unknown): value is object {
   return typeof value === 'object' && value !== null;
+}
+
+/**
+ * What is wrong with a retry policy given outside the client options (per
+ * call, or to `@GrpcRetry`), as `"<field> <rule>"`; undefined when it is fine.
+ */
+export function retryOptionProblem(field: string, value: unknown): string | undefined {
+  try {
+    validateRetry(new OptionRules(field), field, value);
+    return undefined;
+  } catch (error: unknown) {
+    if (error instanceof GrpcPoolOptionsError) return `${error.field} ${error.rule}`;
+    throw error;
+  }
 }
 
 /** A retry policy: absent, `false`, or an object of known, in-range fields. */
