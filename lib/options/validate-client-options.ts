@@ -147,7 +147,7 @@ export function retryOptionProblem(field: string, value: unknown): string | unde
 }
 
 /** A retry policy: absent, `false`, or an object of known, in-range fields. */
-export function validateRetry(rules: OptionRules, field: string, value: unknown): void {
+function validateRetry(rules: OptionRules, field: string, value: unknown): void {
   if (value === undefined || value === false) return;
   if (!isPlainObject(value))
     rules.fail(field, `must be an object or false (got ${describe(value)})`);

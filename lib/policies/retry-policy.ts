@@ -4,7 +4,7 @@ import type { GrpcRetryOptions } from '../interfaces/retry-options.interface.js'
 /** A retry policy with every default filled in. */
 export type RetryPolicy = Readonly<Required<GrpcRetryOptions>>;
 
-export const RETRY_DEFAULTS: RetryPolicy = Object.freeze({
+const RETRY_DEFAULTS: RetryPolicy = Object.freeze({
   maxAttempts: 3,
   initialBackoffMs: 100,
   maxBackoffMs: 2000,
