@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { GRPC_POOL_DEFAULTS } from './grpc-pool.constants.js';
 import { createAsyncPoolProviders, createPoolProvider } from './grpc-pool.providers.js';
+import { GrpcPoolHealthIndicator } from './health/grpc-pool-health.indicator.js';
 import type {
   GrpcPoolModuleAsyncOptions,
   GrpcPoolModuleOptions,
@@ -11,7 +12,8 @@ import type {
 /**
  * Registers one pooled gRPC client per remote service. Each client is
  * provided under its `name`, like `ClientsModule`, so `@Inject(name)` and
- * `@InjectGrpcPool(name)` both work.
+ * `@InjectGrpcPool(name)` both work. Every form also provides
+ * `GrpcPoolHealthIndicator`, which finds any registered pool by name.
  * @publicApi
  */
 @Module({})
@@ -22,8 +24,8 @@ export class GrpcPoolModule {
     return {
       module: GrpcPoolModule,
       global: options.isGlobal ?? false,
-      providers,
-      exports: providers.map((provider) => provider.provide),
+      providers: [...providers, GrpcPoolHealthIndicator],
+      exports: [...providers.map((provider) => provider.provide), GrpcPoolHealthIndicator],
     };
   }
 
@@ -36,8 +38,8 @@ export class GrpcPoolModule {
       module: GrpcPoolModule,
       global: options.isGlobal ?? false,
       imports: options.clients.flatMap((client) => client.imports ?? []),
-      providers,
-      exports: options.clients.map((client) => client.name),
+      providers: [...providers, GrpcPoolHealthIndicator],
+      exports: [...options.clients.map((client) => client.name), GrpcPoolHealthIndicator],
     };
   }
 
@@ -46,8 +48,8 @@ export class GrpcPoolModule {
     return {
       module: GrpcPoolModule,
       global: true,
-      providers: [{ provide: GRPC_POOL_DEFAULTS, useValue: options }],
-      exports: [GRPC_POOL_DEFAULTS],
+      providers: [{ provide: GRPC_POOL_DEFAULTS, useValue: options }, GrpcPoolHealthIndicator],
+      exports: [GRPC_POOL_DEFAULTS, GrpcPoolHealthIndicator],
     };
   }
 
@@ -63,8 +65,9 @@ export class GrpcPoolModule {
           useFactory: options.useFactory,
           inject: options.inject ?? [],
         },
+        GrpcPoolHealthIndicator,
       ],
-      exports: [GRPC_POOL_DEFAULTS],
+      exports: [GRPC_POOL_DEFAULTS, GrpcPoolHealthIndicator],
     };
   }
 }

@@ -5,7 +5,9 @@ export { GrpcTimeout } from './decorators/grpc-timeout.decorator.js';
 export { GrpcTimeoutInterceptor } from './interceptors/grpc-timeout.interceptor.js';
 export { GrpcRetry } from './decorators/grpc-retry.decorator.js';
 export { GrpcRetryInterceptor } from './interceptors/grpc-retry.interceptor.js';
+export { GrpcPoolHealthIndicator } from './health/grpc-pool-health.indicator.js';
 export { GrpcPoolError } from './errors/grpc-pool.error.js';
+export { GrpcPoolStartupError } from './errors/startup.error.js';
 export { GrpcPoolOptionsError } from './errors/invalid-options.error.js';
 export { GrpcUnknownServiceError } from './errors/unknown-service.error.js';
 export { GrpcPoolCallError } from './errors/grpc-call.error.js';
@@ -44,6 +46,11 @@ export type {
 } from './interfaces/module-options.interface.js';
 export type { GrpcPoolChannelOptions } from './interfaces/pool-options.interface.js';
 export type { GrpcRetryOptions } from './interfaces/retry-options.interface.js';
+export type {
+  GrpcPoolHealthDetails,
+  GrpcPoolHealthOptions,
+  GrpcPoolHealthResult,
+} from './interfaces/health-options.interface.js';
 export type { GrpcStartupOptions } from './interfaces/startup-options.interface.js';
 export type {
   GrpcChannelState,

@@ -1,6 +1,7 @@
 import type { ResolvedClientOptions } from '../options/resolve-client-options.js';
 import type { ChannelPool } from '../pool/channel-pool.js';
 import type { RetryBudgets } from '../policies/retry-budgets.js';
+import type { CallAdmission } from './call-admission.js';
 import type { CallMetrics } from './call-metrics.js';
 
 /** What every call of one client needs: its pool, its metrics and its defaults. */
@@ -11,4 +12,6 @@ export interface CallContext {
   options: ResolvedClientOptions;
   /** Retry budgets, one per backend. */
   budgets: RetryBudgets;
+  /** The gate new calls pass, and the register a drain waits on. */
+  admission: CallAdmission;
 }

@@ -13,9 +13,15 @@ export class CallMetrics {
   started = 0;
   retries = 0;
   retriesRefusedByBudget = 0;
+  /** The last attempt that failed with UNAVAILABLE from grpc-js or the server (not the pool's own refusals). */
+  lastUnavailable: { message: string; at: Date } | undefined;
   private readonly byCode = new Array<number>(17).fill(0);
   private readonly latencies = new Float64Array(LATENCY_WINDOW);
   private recorded = 0;
+
+  noteUnavailable(details: string): void {
+    this.lastUnavailable = { message: `UNAVAILABLE: ${details}`, at: new Date() };
+  }
 
   finish(code: status, startedAt: number): void {
     this.byCode[code] = (this.byCode[code] ?? 0) + 1;

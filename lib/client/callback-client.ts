@@ -7,22 +7,26 @@ import {
 import type { ChannelPool } from '../pool/channel-pool.js';
 import type { PooledChannel } from '../pool/pooled-channel.js';
 import type { CatalogService } from '../proto/service-catalog.js';
+import type { AbortableCall, CallAdmission } from './call-admission.js';
 import type { CallMetrics } from './call-metrics.js';
 
 type GrpcMethod = (...args: unknown[]) => {
   on(event: 'status', listener: (s: { code: number }) => void): unknown;
+  cancel(): void;
 };
 
 /**
  * `getClientByServiceName()`: an object with the methods of the grpc-js
  * generated client (callbacks and streams), each call placed on a pool
  * channel. Such a call must be returned synchronously, so it never queues:
- * when every channel is full it goes on the least-loaded one.
+ * when every channel is full it goes on the least-loaded one. A drain that
+ * runs out of time cancels it (grpc-js then reports "Cancelled on client").
  */
 export function createCallbackClient(
   service: CatalogService,
   pool: ChannelPool,
   metrics: CallMetrics,
+  admission: CallAdmission,
   channelOptions: ClientOptions = {},
 ): Record<string, GrpcMethod> {
   const Constructor: ServiceClientConstructor = makeClientConstructor(
@@ -46,13 +50,18 @@ export function createCallbackClient(
   const facade: Record<string, GrpcMethod> = {};
   for (const [protoName, method] of Object.entries(service.definition)) {
     const call: GrpcMethod = (...args) => {
+      const refused = admission.refusal();
+      if (refused !== undefined) throw refused;
       const lease = pool.acquireNow();
       const startedAt = performance.now();
       metrics.started++;
       try {
         const active = clientOn(lease.channel)[protoName](...args);
+        const registered: AbortableCall = { abort: () => active.cancel() };
+        admission.register(registered);
         active.on('status', (final) => {
           lease.release();
+          admission.finished(registered);
           metrics.finish(final.code, startedAt);
         });
         return active;

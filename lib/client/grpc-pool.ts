@@ -1,15 +1,21 @@
 import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { ClientGrpc } from '@nestjs/microservices';
+import { BehaviorSubject, filter, firstValueFrom, of, timeout, type Observable } from 'rxjs';
+import { callFailures } from '../errors/call-failures.js';
+import { GrpcPoolStartupError } from '../errors/startup.error.js';
+import { resolveHealthSettings } from '../health/health-settings.js';
+import { poolHealth } from '../health/pool-health.js';
+import { checkRemoteHealth, type RemoteHealthOutcome } from '../health/remote-health-check.js';
+import type {
+  GrpcPoolHealthOptions,
+  GrpcPoolHealthResult,
+} from '../interfaces/health-options.interface.js';
 import { poolDisplayName, poolLabel } from '../errors/pool-label.js';
 import type {
   GrpcPoolClientOptions,
   GrpcPoolName,
 } from '../interfaces/client-options.interface.js';
-import type {
-  GrpcChannelStats,
-  GrpcPoolState,
-  GrpcPoolStats,
-} from '../interfaces/stats.interface.js';
+import type { GrpcPoolState, GrpcPoolStats } from '../interfaces/stats.interface.js';
 import { buildChannelArguments } from '../options/channel-arguments.js';
 import {
   resolveClientOptions,
@@ -21,19 +27,32 @@ import { checkMethodKeys } from '../proto/method-settings.js';
 import { ServiceCatalog } from '../proto/service-catalog.js';
 import { RetryBudgets } from '../policies/retry-budgets.js';
 import { OptionRules } from '../options/option-rules.js';
+import { CallAdmission } from './call-admission.js';
 import { CallMetrics } from './call-metrics.js';
 import type { CallContext } from './call-context.js';
 import { createCallbackClient } from './callback-client.js';
+import { poolState } from './pool-state.js';
 import { createServiceFacade } from './service-facade.js';
+
+/** How long start-up diagnostics wait for grpc-js to say why a channel fails. */
+const DIAGNOSIS_TIMEOUT_MS = 250;
 
 /**
  * A pooled gRPC client for one remote service (or several services of the
  * same packages). It implements Nest's `ClientGrpc`, so code written for
  * `ClientsModule` works unchanged.
+ *
+ * Life cycle: `onModuleInit` opens `minChannels` (and with
+ * `startup.waitForReady` holds start-up until one is READY);
+ * `onApplicationShutdown` runs after Nest's HTTP server has finished its
+ * requests, and drains: calls already started finish (up to
+ * `drainTimeoutMs`), new ones are refused, then every channel closes.
  * @publicApi
  */
 export class GrpcPool implements ClientGrpc, OnModuleInit, OnApplicationShutdown {
   readonly name: GrpcPoolName;
+  /** The pool's state as it changes: the current one at once, then each change; completes when closed. */
+  readonly state$: Observable<GrpcPoolState>;
   private readonly options: ResolvedClientOptions;
   private readonly catalog: ServiceCatalog;
   private readonly pool: ChannelPool;
@@ -42,6 +61,10 @@ export class GrpcPool implements ClientGrpc, OnModuleInit, OnApplicationShutdown
   private readonly services = new Map<string, object>();
   private readonly callbackClients = new Map<string, object>();
   private readonly logger: Logger;
+  private readonly admission: CallAdmission;
+  private readonly stateSubject = new BehaviorSubject<GrpcPoolState>('connecting');
+  private opened = false;
+  private closing: Promise<void> | undefined;
 
   /** Validates the options and loads the protos; throws `GrpcPoolOptionsError`. Opens nothing yet. */
   constructor(options: GrpcPoolClientOptions) {
@@ -49,6 +72,8 @@ export class GrpcPool implements ClientGrpc, OnModuleInit, OnApplicationShutdown
     this.name = options.name;
     const label = poolLabel(this.name);
     this.logger = new Logger(`GrpcPool ${poolDisplayName(this.name)}`);
+    this.admission = new CallAdmission(label);
+    this.state$ = this.stateSubject.asObservable();
     this.catalog = new ServiceCatalog(
       this.name,
       this.options.packageDefinition,
@@ -65,6 +90,7 @@ export class GrpcPool implements ClientGrpc, OnModuleInit, OnApplicationShutdown
           target,
           this.options.credentials,
           buildChannelArguments(options, target),
+          () => this.refreshState(),
         ),
     });
     const { ratio, minPerSecond } = this.options.limits.retryBudget;
@@ -74,6 +100,7 @@ export class GrpcPool implements ClientGrpc, OnModuleInit, OnApplicationShutdown
       metrics: this.metrics,
       options: this.options,
       budgets: new RetryBudgets(ratio, minPerSecond),
+      admission: this.admission,
     };
   }
 
@@ -95,6 +122,7 @@ export class GrpcPool implements ClientGrpc, OnModuleInit, OnApplicationShutdown
         this.catalog.get(service),
         this.pool,
         this.metrics,
+        this.admission,
         this.options.source.channelOptions,
       );
       this.callbackClients.set(service, client);
@@ -107,15 +135,16 @@ export class GrpcPool implements ClientGrpc, OnModuleInit, OnApplicationShutdown
     return this.catalog.names();
   }
 
+  /** `connecting`, `ready`, `degraded` (some channels failing), `down` (all failing), `draining` or `closed`. */
   get state(): GrpcPoolState {
-    return this.pool.isClosed ? 'closed' : overallState(this.pool.channelStats());
+    return this.refreshState();
   }
 
   stats(): GrpcPoolStats {
     const channels = this.pool.channelStats();
     return {
       name: poolDisplayName(this.name),
-      state: this.pool.isClosed ? 'closed' : overallState(channels),
+      state: this.refreshState(),
       channels,
       inFlight: this.pool.inFlight,
       queued: this.pool.queued,
@@ -124,32 +153,141 @@ export class GrpcPool implements ClientGrpc, OnModuleInit, OnApplicationShutdown
     };
   }
 
-  /** Nest calls this at start-up: open `minChannels` channels and start connecting. */
-  onModuleInit(): void {
-    this.pool.open();
+  /**
+   * The pool's health as `@nestjs/terminus` takes it: `{ [key]: { status, ... } }`.
+   * With `remote`, also asks the server (`grpc.health.v1.Health/Check`)
+   * through one of the pool's channels, bounded by `timeoutMs`.
+   */
+  async checkHealth(options?: GrpcPoolHealthOptions): Promise<GrpcPoolHealthResult> {
+    const settings = resolveHealthSettings(this.name, options);
+    let remote: RemoteHealthOutcome | undefined;
+    const state = this.refreshState();
+    if (
+      settings.remoteService !== undefined &&
+      state !== 'down' &&
+      this.admission.phase === 'open'
+    ) {
+      remote = await this.checkRemote(settings.remoteService, settings.timeoutMs);
+    }
+    return poolHealth(settings, {
+      stats: this.stats(),
+      targets: this.options.targets,
+      lastError: this.metrics.lastUnavailable,
+      remote,
+    });
+  }
+
+  /** Nest calls this at start-up: open `minChannels` channels, and wait for one if `startup.waitForReady`. */
+  async onModuleInit(): Promise<void> {
+    if (this.opened || this.admission.phase !== 'open') return;
+    this.opened = true;
+    const { waitForReady, timeoutMs } = this.options.startup;
+    this.pool.open(waitForReady ? 1 : 0);
     this.logger.log(
       `Opened ${this.pool.channelStats().length} channel(s) to ${this.options.targets.join(', ')}`,
     );
+    this.refreshState();
+    if (waitForReady) await this.waitUntilReady(timeoutMs);
   }
 
-  /** Nest calls this after the app stopped taking requests. */
-  onApplicationShutdown(): void {
-    this.close();
+  /** Nest calls this once the app has stopped taking requests (its HTTP server has closed). */
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
   }
 
-  /** Closes every channel. Later calls fail with UNAVAILABLE. Safe to call twice. */
-  close(): void {
+  /**
+   * Stops taking calls, lets the calls in flight finish (up to
+   * `drainTimeoutMs`, then cancels them), and closes every channel. Later
+   * calls fail with UNAVAILABLE. Calling it again returns the same promise.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.drainThenClose();
+    return this.closing;
+  }
+
+  private async drainThenClose(): Promise<void> {
+    this.admission.stopAdmitting();
+    this.refreshState();
+    const running = this.admission.size;
+    if (running > 0) {
+      const { drainTimeoutMs } = this.options;
+      this.logger.log(`Draining ${running} call(s) in flight (up to ${drainTimeoutMs} ms)`);
+      if (!(await this.admission.settled(drainTimeoutMs))) {
+        const cancelled = this.admission.abortAll(
+          callFailures.closedDuringShutdown(this.context.label, drainTimeoutMs),
+        );
+        this.logger.warn(
+          `Cancelled ${cancelled} call(s) still running after drainTimeoutMs ${drainTimeoutMs}`,
+        );
+      }
+    }
+    this.admission.markClosed();
     this.pool.close();
+    this.refreshState();
+    this.stateSubject.complete();
   }
-}
 
-/** The pool's condition from its channels' connectivity. */
-function overallState(channels: readonly GrpcChannelStats[]): GrpcPoolState {
-  const ready = channels.filter((c) => c.state === 'READY').length;
-  const failing = channels.filter(
-    (c) => c.state === 'TRANSIENT_FAILURE' || c.state === 'SHUTDOWN',
-  ).length;
-  if (ready > 0) return failing > 0 ? 'degraded' : 'ready';
-  if (channels.length > 0 && failing === channels.length) return 'down';
-  return 'connecting';
+  private async waitUntilReady(timeoutMs: number): Promise<void> {
+    const outcome = await firstValueFrom(
+      this.state$.pipe(
+        filter((state) => state !== 'connecting' && state !== 'down'),
+        timeout({ first: timeoutMs, with: () => of('timed out' as const) }),
+      ),
+      // Completed without a match: the pool was closed during start-up.
+      { defaultValue: 'closed' as const },
+    );
+    if (outcome !== 'timed out') return;
+    const channels = await this.describeChannels();
+    // A pool that stops the app from starting must not keep its process alive either.
+    await this.close();
+    throw new GrpcPoolStartupError(this.name, this.options.targets, channels, timeoutMs);
+  }
+
+  /** Each channel's target and state; for a failing one, the connection error grpc-js reports. */
+  private describeChannels(): Promise<string[]> {
+    return Promise.all(
+      this.pool.openChannels.map(async (channel) => {
+        const { target, state } = channel.stats();
+        if (state !== 'TRANSIENT_FAILURE') return `${target} is ${state}`;
+        const { error } = await checkRemoteHealth(channel.client, '', DIAGNOSIS_TIMEOUT_MS);
+        return error === undefined ? `${target} is ${state}` : `${target} is ${state} (${error})`;
+      }),
+    );
+  }
+
+  private async checkRemote(service: string, timeoutMs: number): Promise<RemoteHealthOutcome> {
+    // A probe never queues behind the app's calls: it may go one past a channel's cap.
+    const lease = this.pool.acquireNow();
+    try {
+      return await checkRemoteHealth(lease.channel.client, service, timeoutMs);
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** Recomputes the state; publishes and logs a change. */
+  private refreshState(): GrpcPoolState {
+    const next = poolState(this.admission.phase, this.opened, this.pool.channelStats());
+    const previous = this.stateSubject.value;
+    if (next !== previous && !this.stateSubject.closed) {
+      this.stateSubject.next(next);
+      this.logTransition(previous, next);
+    }
+    return next;
+  }
+
+  private logTransition(previous: GrpcPoolState, next: GrpcPoolState): void {
+    const targets = this.options.targets.join(', ');
+    if (next === 'down') {
+      const error = this.metrics.lastUnavailable?.message;
+      this.logger.warn(
+        `No channel to ${targets} can carry calls; calls fail fast (or wait, with waitForReady) until one connects` +
+          (error === undefined ? '' : `. Last error: ${error}`),
+      );
+    } else if (next === 'degraded') {
+      this.logger.warn(`Some channels to ${targets} are failing; calls go to the others`);
+    } else if (next === 'ready' && (previous === 'down' || previous === 'degraded')) {
+      this.logger.log(`Channels to ${targets} are ready again`);
+    }
+  }
 }

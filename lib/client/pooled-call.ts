@@ -9,6 +9,7 @@ import type { PoolMethod } from '../proto/service-catalog.js';
 import type { GrpcCallContext } from '../interfaces/call-interceptor.interface.js';
 import { asServiceError } from './as-service-error.js';
 import { runAfterAttempt, runBeforeAttempt } from './attempt-interceptors.js';
+import type { AbortableCall } from './call-admission.js';
 import type { CallContext } from './call-context.js';
 import type { CallSink, CancellableCall } from './call-sink.js';
 import type { CallStarter } from './call-starters.js';
@@ -23,7 +24,7 @@ const noop = (): void => undefined;
  * and the subscription's teardown at once: one object per call on the hot
  * path instead of a handful of closures.
  */
-export class PooledCall implements SlotRequester, CallSink<object>, Unsubscribable {
+export class PooledCall implements SlotRequester, CallSink<object>, Unsubscribable, AbortableCall {
   private lease: Lease | undefined;
   private call: CancellableCall | undefined;
   /** The current attempt holds a slot and has not had its final status. */
@@ -117,6 +118,9 @@ export class PooledCall implements SlotRequester, CallSink<object>, Unsubscribab
 
   error(error: ServiceError | Error): void {
     const serviceError = asServiceError(error);
+    if (serviceError.code === status.UNAVAILABLE && !(error instanceof GrpcPoolCallError)) {
+      this.context.metrics.noteUnavailable(serviceError.details);
+    }
     if (!this.retryAfter(serviceError)) this.fail(serviceError);
   }
 
@@ -145,7 +149,13 @@ export class PooledCall implements SlotRequester, CallSink<object>, Unsubscribab
     }
   }
 
+  /** The pool ends the call from outside (a drain ran out of time); the teardown cancels it on the wire. */
+  abort(error: ServiceError): void {
+    this.fail(error);
+  }
+
   unsubscribe(): void {
+    this.context.admission.finished(this);
     // Still queued, running or between attempts: the caller cancelled the call.
     const interrupted = this.queued || this.attemptOpen || this.retryTimer !== undefined;
     this.withdraw();

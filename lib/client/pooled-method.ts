@@ -35,6 +35,8 @@ export function createPooledMethod(
         context.metrics.finish(serviceError.code, startedAt);
         subscriber.error(serviceError);
       };
+      const refused = context.admission.refusal();
+      if (refused !== undefined) return failEarly(refused);
       let call: PooledCall;
       try {
         const prepared = prepareCall(context.label, defaults, metadata, options);
@@ -54,6 +56,7 @@ export function createPooledMethod(
       } catch (error: unknown) {
         return failEarly(error);
       }
+      context.admission.register(call);
       if (!subscriber.closed) call.begin();
       return call;
     });

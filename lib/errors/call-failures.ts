@@ -6,6 +6,18 @@ export const callFailures = {
   closed: (pool: string): GrpcPoolCallError =>
     new GrpcPoolCallError(status.UNAVAILABLE, `gRPC pool ${pool} is closed`),
 
+  draining: (pool: string): GrpcPoolCallError =>
+    new GrpcPoolCallError(
+      status.UNAVAILABLE,
+      `gRPC pool ${pool} is draining for shutdown and takes no new calls`,
+    ),
+
+  closedDuringShutdown: (pool: string, drainTimeoutMs: number): GrpcPoolCallError =>
+    new GrpcPoolCallError(
+      status.CANCELLED,
+      `gRPC pool ${pool} closed during shutdown: the call did not finish within drainTimeoutMs ${drainTimeoutMs}`,
+    ),
+
   exhausted: (pool: string, situation: string): GrpcPoolCallError =>
     new GrpcPoolCallError(
       status.RESOURCE_EXHAUSTED,

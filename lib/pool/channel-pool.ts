@@ -39,10 +39,11 @@ export class ChannelPool {
 
   constructor(private readonly config: ChannelPoolConfig) {}
 
-  /** Opens the channels kept even when idle and starts them connecting. */
-  open(): void {
+  /** Opens the channels kept even when idle (and at least `atLeast`) and starts them connecting. */
+  open(atLeast = 0): void {
     if (this.closed) return;
-    while (this.channels.length < this.floor()) this.addChannel().connect();
+    const wanted = Math.min(Math.max(this.floor(), atLeast), this.config.limits.maxChannels);
+    while (this.channels.length < wanted) this.addChannel().connect();
     this.startIdleSweep();
   }
 
@@ -97,6 +98,11 @@ export class ChannelPool {
   /** Calls that found a free slot on a READY channel at once, over all calls (1 before any). */
   hitRate(): number {
     return this.acquisitions === 0 ? 1 : this.hits / this.acquisitions;
+  }
+
+  /** The open channels, for diagnostics; the pool alone adds and removes them. */
+  get openChannels(): readonly PooledChannel[] {
+    return this.channels;
   }
 
   channelStats(): GrpcChannelStats[] {
