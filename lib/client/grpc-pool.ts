@@ -64,6 +64,8 @@ export class GrpcPool implements ClientGrpc, OnModuleInit, OnApplicationShutdown
   private readonly admission: CallAdmission;
   private readonly stateSubject = new BehaviorSubject<GrpcPoolState>('connecting');
   private opened = false;
+  /** The failure last logged, until the pool is ready again: reconnect attempts stay quiet. */
+  private failureLogged: 'down' | 'degraded' | undefined;
   private closing: Promise<void> | undefined;
 
   /** Validates the options and loads the protos; throws `GrpcPoolOptionsError`. Opens nothing yet. */
@@ -271,23 +273,31 @@ export class GrpcPool implements ClientGrpc, OnModuleInit, OnApplicationShutdown
     const previous = this.stateSubject.value;
     if (next !== previous && !this.stateSubject.closed) {
       this.stateSubject.next(next);
-      this.logTransition(previous, next);
+      this.logTransition(next);
     }
     return next;
   }
 
-  private logTransition(previous: GrpcPoolState, next: GrpcPoolState): void {
+  /** Logs a failure once, not once per reconnect attempt, and the recovery after it. */
+  private logTransition(next: GrpcPoolState): void {
     const targets = this.options.targets.join(', ');
+    if (next === 'ready' && this.failureLogged !== undefined) {
+      this.failureLogged = undefined;
+      this.logger.log(`Channels to ${targets} are ready again`);
+      return;
+    }
+    const worse =
+      next === 'down' ? this.failureLogged !== 'down' : this.failureLogged === undefined;
+    if ((next !== 'down' && next !== 'degraded') || !worse) return;
+    this.failureLogged = next;
     if (next === 'down') {
       const error = this.metrics.lastUnavailable?.message;
       this.logger.warn(
         `No channel to ${targets} can carry calls; calls fail fast (or wait, with waitForReady) until one connects` +
           (error === undefined ? '' : `. Last error: ${error}`),
       );
-    } else if (next === 'degraded') {
+    } else {
       this.logger.warn(`Some channels to ${targets} are failing; calls go to the others`);
-    } else if (next === 'ready' && (previous === 'down' || previous === 'degraded')) {
-      this.logger.log(`Channels to ${targets} are ready again`);
     }
   }
 }

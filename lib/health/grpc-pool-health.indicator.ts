@@ -24,7 +24,10 @@ export class GrpcPoolHealthIndicator {
   constructor(private readonly moduleRef: ModuleRef) {}
 
   /** The health of the pool registered as `name`; see `GrpcPool.checkHealth`. */
-  isHealthy(name: GrpcPoolName, options?: GrpcPoolHealthOptions): Promise<GrpcPoolHealthResult> {
+  async isHealthy(
+    name: GrpcPoolName,
+    options?: GrpcPoolHealthOptions,
+  ): Promise<GrpcPoolHealthResult> {
     return this.poolNamed(name).checkHealth(options);
   }
 

@@ -13,7 +13,7 @@ import {
   type sendUnaryData,
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { ECHO_PROTO } from './protos.js';
+import { ECHO_PROTO, HEALTH_PROTO } from './protos.js';
 
 interface EchoRequest {
   message: string;
@@ -60,10 +60,20 @@ export interface EchoServer {
   attempts: Map<string, number>;
   /** The deadline each Slow call arrived with (epoch ms; Infinity when none). */
   slowDeadlines: number[];
+  /** grpc.health.v1 Check calls answered. */
+  healthChecks: number;
+  /** What grpc.health.v1 answers for `service` ('' is the whole server; both start SERVING). */
+  setHealth(service: string, servingStatus: HealthStatus): void;
   close(): Promise<void>;
 }
 
+export type HealthStatus = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
+
 const definition = loadSync(ECHO_PROTO);
+const healthProto = loadPackageDefinition(loadSync(HEALTH_PROTO)) as unknown as {
+  grpc: { health: { v1: { Health: ServiceClientConstructor } } };
+};
+const healthService = healthProto.grpc.health.v1.Health.service;
 const proto = loadPackageDefinition(definition) as unknown as { test: { v1: GrpcObject } };
 const echoService = (proto.test.v1.EchoService as ServiceClientConstructor).service;
 const otherService = (proto.test.v1.OtherService as ServiceClientConstructor).service;
@@ -79,7 +89,11 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     ? { 'grpc.max_concurrent_streams': options.maxConcurrentStreams }
     : {};
   const server = new Server(serverOptions);
-  const state: Omit<EchoServer, 'close' | 'address' | 'port'> = {
+  const health = new Map<string, HealthStatus>([
+    ['', 'SERVING'],
+    ['test.v1.EchoService', 'SERVING'],
+  ]);
+  const state: Omit<EchoServer, 'close' | 'address' | 'port' | 'setHealth'> = {
     peers: new Set(),
     calls: 0,
     active: 0,
@@ -87,6 +101,7 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     cancelled: 0,
     attempts: new Map(),
     slowDeadlines: [],
+    healthChecks: 0,
   };
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, fn: () => void): NodeJS.Timeout => {
@@ -214,6 +229,23 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     },
   });
 
+  server.addService(healthService, {
+    Check(
+      call: ServerUnaryCall<{ service?: string }, { status: HealthStatus }>,
+      callback: sendUnaryData<{ status: HealthStatus }>,
+    ) {
+      state.healthChecks++;
+      state.peers.add(call.getPeer());
+      // proto3 leaves an empty string off the wire, and the loader leaves it undefined.
+      const service = call.request.service ?? '';
+      const servingStatus = health.get(service);
+      if (servingStatus === undefined) {
+        return callback({ code: status.NOT_FOUND, details: `unknown service ${service}` });
+      }
+      callback(null, { status: servingStatus });
+    },
+  });
+
   const host = options.host ?? '127.0.0.1';
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(
@@ -225,6 +257,7 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
   const echo = state as EchoServer;
   echo.address = `${host}:${port}`;
   echo.port = port;
+  echo.setHealth = (service, servingStatus) => health.set(service, servingStatus);
   echo.close = () =>
     new Promise<void>((resolve) => {
       for (const timer of timers) clearTimeout(timer);

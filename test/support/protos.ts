@@ -3,3 +3,6 @@ import { fileURLToPath } from 'node:url';
 /** The proto the end-to-end tests use. */
 export const ECHO_PROTO = fileURLToPath(new URL('../fixtures/echo.proto', import.meta.url));
 export const ECHO_PACKAGE = 'test.v1';
+
+/** The standard grpc.health.v1 service, which the echo server also serves. */
+export const HEALTH_PROTO = fileURLToPath(new URL('../fixtures/health.proto', import.meta.url));

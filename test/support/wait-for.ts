@@ -1,11 +1,11 @@
-/** Polls `condition` until it holds; fails with `what` after `timeoutMs`. Every wait has a bound. */
+/** Polls `condition` (sync or async) until it holds; fails with `what` after `timeoutMs`. Every wait has a bound. */
 export async function waitFor(
-  condition: () => boolean,
+  condition: () => boolean | Promise<boolean>,
   timeoutMs = 5000,
   what = 'condition',
 ): Promise<void> {
   const giveUpAt = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > giveUpAt)
       throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
