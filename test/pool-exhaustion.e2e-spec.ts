@@ -146,25 +146,4 @@ describe('channel pool: limits, queueing and slot accounting', () => {
     expect((await firstValueFrom(echo.echo({ message: 'after' }))).message).toBe('after');
     expect(pool.stats().inFlight).toBe(0);
   });
-
-  it('after close(): calls fail with UNAVAILABLE naming the closed pool; closing twice is safe', async () => {
-    server = await startEchoServer();
-    pool = createEchoPool(server.address, {
-      pool: { maxChannels: 1, maxConcurrentCallsPerChannel: 1 },
-    });
-    const echo = pool.getService<EchoService>('EchoService');
-    const running = firstValueFrom(echo.slow({ delayMs: 2000 })).catch((e: unknown) => e);
-    const waiting = failure(firstValueFrom(echo.echo({ message: 'queued' })));
-    pool.close();
-    pool.close();
-    const queuedError = await waiting;
-    expect(queuedError.code).toBe(status.UNAVAILABLE);
-    expect(queuedError.details).toBe('gRPC pool "ECHO" is closed');
-    const later = await failure(firstValueFrom(echo.echo({ message: 'late' })));
-    expect(later.code).toBe(status.UNAVAILABLE);
-    expect(later.details).toBe('gRPC pool "ECHO" is closed');
-    expect(pool.state).toBe('closed');
-    expect(pool.stats().channels).toEqual([]);
-    await running;
-  });
 });
