@@ -136,7 +136,7 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     // `call.cancelled` tells a real cancel apart.
     const onCancel = (fn: () => void = () => undefined): void => {
       call.on('cancelled', () => {
-        if (!call.cancelled || counted || ended) return;
+        if (!call.cancelled || counted) return;
         counted = true;
         state.cancelled++;
         finish();
