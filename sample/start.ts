@@ -36,6 +36,7 @@ The sample is running: orders (gRPC) and the gateway (HTTP) on port ${port}. Try
   curl localhost:${port}/orders/1
   curl localhost:${port}/orders
   curl localhost:${port}/pool
+  curl localhost:${port}/health
 Ctrl-C stops both.`);
 } catch (error: unknown) {
   console.error(error instanceof Error ? error.message : error);

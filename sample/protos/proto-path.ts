@@ -1,7 +1,11 @@
+import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The sample's proto, read from the source tree so the compiled sample finds it too. */
-export const ORDERS_PROTO = fileURLToPath(
-  new URL('../../../sample/protos/orders.proto', import.meta.url),
-);
+const here = fileURLToPath(new URL('.', import.meta.url));
+// Compiled, this file runs from dist-sample/sample/protos/; the .proto files stay in the source tree.
+const protos = here.includes(`${sep}dist-sample${sep}`) ? join(here, '../../../sample/protos') : here;
+
+export const ORDERS_PROTO = join(protos, 'orders.proto');
 export const ORDERS_PACKAGE = 'orders.v1';
+export const HEALTH_PROTO = join(protos, 'health.proto');
+export const HEALTH_PACKAGE = 'grpc.health.v1';
