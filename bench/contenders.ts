@@ -31,6 +31,38 @@ export function nestClientGrpcProxy(url: string, method: Method, delayMs: number
   };
 }
 
+interface UnaryRpc {
+  path: string;
+  requestSerialize: (value: object) => Buffer;
+  responseDeserialize: (bytes: Buffer) => unknown;
+}
+
+function unaryRpc(method: Method): UnaryRpc {
+  const definition = loadSync(BENCH_PROTO)[`${BENCH_PACKAGE}.EchoService`] as Record<
+    string,
+    UnaryRpc
+  >;
+  return definition[method === 'slow' ? 'Slow' : 'Echo'];
+}
+
+function callOn(client: Client, rpc: UnaryRpc, request: object): Promise<unknown> {
+  return new Promise((resolve, reject) =>
+    client.makeUnaryRequest(
+      rpc.path,
+      rpc.requestSerialize,
+      rpc.responseDeserialize,
+      request,
+      new Metadata(),
+      {},
+      (error: ServiceError | null, value?: unknown) => (error ? reject(error) : resolve(value)),
+    ),
+  );
+}
+
+/** A client on a connection of its own (grpc-js would otherwise share one between clients). */
+const ownConnection = (url: string): Client =>
+  new Client(url, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+
 /** Hand-made grpc-js clients, each on its own connection, used round robin. */
 export function rawGrpcClients(
   url: string | string[],
@@ -38,42 +70,33 @@ export function rawGrpcClients(
   method: Method,
   delayMs: number,
 ): Contender {
-  const definition = loadSync(BENCH_PROTO)[`${BENCH_PACKAGE}.EchoService`] as Record<
-    string,
-    {
-      path: string;
-      requestSerialize: (v: object) => Buffer;
-      responseDeserialize: (b: Buffer) => unknown;
-    }
-  >;
-  const rpc = definition[method === 'slow' ? 'Slow' : 'Echo'];
+  const rpc = unaryRpc(method);
   const urls = ([] as string[]).concat(url);
-  const clients = Array.from(
-    { length: channels },
-    (_, i) =>
-      new Client(urls[i % urls.length], credentials.createInsecure(), {
-        'grpc.use_local_subchannel_pool': 1,
-      }),
-  );
+  const clients = Array.from({ length: channels }, (_, i) => ownConnection(urls[i % urls.length]));
   const request = requestFor(method, delayMs);
   let next = 0;
-  const call: CallFn = () =>
-    new Promise((resolve, reject) => {
-      const client = clients[next++ % clients.length];
-      client.makeUnaryRequest(
-        rpc.path,
-        rpc.requestSerialize,
-        rpc.responseDeserialize,
-        request,
-        new Metadata(),
-        {},
-        (error: ServiceError | null, value?: unknown) => (error ? reject(error) : resolve(value)),
-      );
-    });
   return {
     name: channels === 1 ? 'raw grpc-js, 1 channel' : `raw grpc-js, ${channels} channels`,
-    call,
+    call: () => callOn(clients[next++ % clients.length], rpc, request),
     close: () => clients.forEach((c) => c.close()),
+  };
+}
+
+/** The pattern the pool replaces: a new client, so a new connection, for every call. */
+export function connectionPerCall(url: string, method: Method, delayMs: number): Contender {
+  const rpc = unaryRpc(method);
+  const request = requestFor(method, delayMs);
+  return {
+    name: 'raw grpc-js, a new connection per call',
+    call: async () => {
+      const client = ownConnection(url);
+      try {
+        return await callOn(client, rpc, request);
+      } finally {
+        client.close();
+      }
+    },
+    close: () => undefined,
   };
 }
 

@@ -7,9 +7,11 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@nestjs/common';
-import { startBackend } from './backend-process.js';
+import { startBackend, type BackendProcess } from './backend-process.js';
+import { renderChart } from './chart.js';
 import {
   ALL_POLICIES,
+  connectionPerCall,
   grpcPool,
   nestClientGrpcProxy,
   rawGrpcClients,
@@ -23,7 +25,10 @@ interface Scenario {
   title: string;
   concurrency: number;
   durationMs: number;
-  contenders: (url: string) => Contender[];
+  /** The loopback address of each backend (one child process each). Default: one on 127.0.0.1. */
+  hosts?: string[];
+  /** The contenders, given each backend's `host:port`. */
+  contenders: (urls: string[]) => Contender[];
   /** Ratios to print: [numerator contender index, denominator index, target]. */
   targets: [number, number, number][];
 }
@@ -37,14 +42,15 @@ const scenarios: Scenario[] = [
     title: '100 streams per connection, 100 ms handler, 400 callers',
     concurrency: 400,
     durationMs: SECONDS * 1000,
-    contenders: (url) => [
+    contenders: ([url]) => [
       nestClientGrpcProxy(url, 'slow', 100),
+      rawGrpcClients(url, 1, 'slow', 100),
       rawGrpcClients(url, 4, 'slow', 100),
       grpcPool(url, 4, 'slow', 100),
     ],
     targets: [
-      [2, 0, 3.5],
-      [2, 1, 0.95],
+      [3, 0, 3.5],
+      [3, 2, 0.95],
     ],
   },
   {
@@ -52,7 +58,7 @@ const scenarios: Scenario[] = [
     title: 'empty unary call, CPU-bound, 64 callers',
     concurrency: 64,
     durationMs: SECONDS * 1000,
-    contenders: (url) => [
+    contenders: ([url]) => [
       nestClientGrpcProxy(url, 'echo', 0),
       rawGrpcClients(url, 1, 'echo', 0),
       rawGrpcObservable(url, 'echo', 0),
@@ -67,6 +73,36 @@ const scenarios: Scenario[] = [
       [3, 0, 1],
     ],
   },
+  {
+    id: 'connection-per-call',
+    title: 'a new connection per call against the pool, empty unary call, 32 callers',
+    // Fewer callers than scenario 2: each per-call connection leaves a socket in TIME_WAIT.
+    concurrency: 32,
+    durationMs: SECONDS * 1000,
+    contenders: ([url]) => [
+      connectionPerCall(url, 'echo', 0),
+      nestClientGrpcProxy(url, 'echo', 0),
+      grpcPool(url, 4, 'echo', 0),
+    ],
+    targets: [[2, 0, 5]],
+  },
+  {
+    id: 'three-backends',
+    title: 'three backends (127.0.0.1, .2, .3) behind one client, 100 ms handler, 400 callers',
+    concurrency: 400,
+    durationMs: SECONDS * 1000,
+    hosts: ['127.0.0.1', '127.0.0.2', '127.0.0.3'],
+    contenders: (urls) => [
+      // grpc-js's default policy (pick_first) sends everything to the first address.
+      nestClientGrpcProxy(`ipv4:${urls.join(',')}`, 'slow', 100),
+      rawGrpcClients(urls, 3, 'slow', 100),
+      grpcPool(urls, 3, 'slow', 100),
+    ],
+    targets: [
+      [2, 0, 2.5],
+      [2, 1, 0.95],
+    ],
+  },
 ];
 
 interface Row extends LoadResult {
@@ -74,8 +110,9 @@ interface Row extends LoadResult {
 }
 
 async function runScenario(scenario: Scenario): Promise<{ rows: Row[]; ratios: string[] }> {
-  const backend = await startBackend();
-  const contenders = scenario.contenders(backend.address);
+  const backends: BackendProcess[] = [];
+  for (const host of scenario.hosts ?? ['127.0.0.1']) backends.push(await startBackend(host));
+  const contenders = scenario.contenders(backends.map((backend) => backend.address));
   const perContender: LoadResult[][] = contenders.map(() => []);
   try {
     // Warm-up: connections open and code paths compile before anything counts.
@@ -90,7 +127,7 @@ async function runScenario(scenario: Scenario): Promise<{ rows: Row[]; ratios: s
     }
   } finally {
     contenders.forEach((c) => c.close());
-    await backend.stop();
+    await Promise.all(backends.map((backend) => backend.stop()));
   }
   const rows = contenders.map((contender, i) => {
     const results = perContender[i];
@@ -152,7 +189,9 @@ async function main(): Promise<void> {
   for (const [title, rows, ratios] of summaries) printTable(title, rows, ratios);
   const out = fileURLToPath(new URL('./results.json', import.meta.url));
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\nwrote ${out}`);
+  const chart = fileURLToPath(new URL('./results.svg', import.meta.url));
+  writeFileSync(chart, renderChart(summaries.map(([title, rows]) => ({ title, rows }))));
+  console.log(`\nwrote ${out} and ${chart}`);
 }
 
 main().catch((error: unknown) => {
