@@ -8,9 +8,9 @@ export interface ChartScenario {
   rows: { contender: string; callsPerSecond: number; p99: number }[];
 }
 
-const WIDTH = 900;
-const LABEL_WIDTH = 380;
-const BAR_AREA = 400;
+const WIDTH = 1000;
+const LABEL_WIDTH = 440;
+const BAR_AREA = 360;
 const BAR_HEIGHT = 18;
 const BAR_GAP = 6;
 const TITLE_HEIGHT = 28;

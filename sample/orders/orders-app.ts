@@ -1,7 +1,12 @@
 import { Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
-import { HEALTH_PACKAGE, HEALTH_PROTO, ORDERS_PACKAGE, ORDERS_PROTO } from '../protos/proto-path.js';
+import {
+  HEALTH_PACKAGE,
+  HEALTH_PROTO,
+  ORDERS_PACKAGE,
+  ORDERS_PROTO,
+} from '../protos/proto-path.js';
 import { HealthController } from './health.controller.js';
 import { OrdersController } from './orders.controller.js';
 
