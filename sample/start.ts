@@ -1,7 +1,7 @@
 /**
  * `npm start`: runs the orders gRPC service and the HTTP gateway that calls
- * it through the pool, each in its own process, and stops both on Ctrl-C or
- * SIGTERM.
+ * it through the pool, each in its own process. Ctrl-C or SIGTERM stops the
+ * gateway first (its requests finish, its pool drains), then orders.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -21,12 +21,29 @@ function start(script: string): Promise<ChildProcess> {
   });
 }
 
-function stopAll(signal: NodeJS.Signals): void {
-  for (const child of children) if (child.exitCode === null) child.kill(signal);
+/** SIGTERM, then SIGKILL if it has not exited within 15 s. */
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
 }
 
-process.on('SIGINT', () => stopAll('SIGTERM'));
-process.on('SIGTERM', () => stopAll('SIGTERM'));
+let stopping = false;
+async function stopAll(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  // The gateway (started last) goes first, so orders outlives the calls to it.
+  for (const child of [...children].reverse()) await stop(child);
+}
+
+process.on('SIGINT', () => void stopAll());
+process.on('SIGTERM', () => void stopAll());
 
 try {
   await start('./orders/main.js');
@@ -35,11 +52,11 @@ try {
 The sample is running: orders (gRPC) and the gateway (HTTP) on port ${port}. Try:
   curl localhost:${port}/orders/1
   curl localhost:${port}/orders
-  curl localhost:${port}/pool
   curl localhost:${port}/health
+  curl localhost:${port}/pool
 Ctrl-C stops both.`);
 } catch (error: unknown) {
   console.error(error instanceof Error ? error.message : error);
-  stopAll('SIGTERM');
+  await stopAll();
   process.exitCode = 1;
 }

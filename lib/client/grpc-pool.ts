@@ -1,4 +1,9 @@
-import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import type { ClientGrpc } from '@nestjs/microservices';
 import { BehaviorSubject, filter, firstValueFrom, of, timeout, type Observable } from 'rxjs';
 import { callFailures } from '../errors/call-failures.js';
@@ -49,7 +54,9 @@ const DIAGNOSIS_TIMEOUT_MS = 250;
  * `drainTimeoutMs`), new ones are refused, then every channel closes.
  * @publicApi
  */
-export class GrpcPool implements ClientGrpc, OnModuleInit, OnApplicationShutdown {
+export class GrpcPool
+  implements ClientGrpc, OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
+{
   readonly name: GrpcPoolName;
   /** The pool's state as it changes: the current one at once, then each change; completes when closed. */
   readonly state$: Observable<GrpcPoolState>;
@@ -64,6 +71,8 @@ export class GrpcPool implements ClientGrpc, OnModuleInit, OnApplicationShutdown
   private readonly admission: CallAdmission;
   private readonly stateSubject = new BehaviorSubject<GrpcPoolState>('connecting');
   private opened = false;
+  /** The app is shutting down: backends going away now is expected, not worth a warning. */
+  private appShuttingDown = false;
   /** The failure last logged, until the pool is ready again: reconnect attempts stay quiet. */
   private failureLogged: 'down' | 'degraded' | undefined;
   private closing: Promise<void> | undefined;
@@ -192,6 +201,15 @@ export class GrpcPool implements ClientGrpc, OnModuleInit, OnApplicationShutdown
     if (waitForReady) await this.waitUntilReady(timeoutMs);
   }
 
+  /**
+   * Nest calls this when shutdown begins, before its HTTP server closes. The
+   * pool keeps serving (requests in flight still need it); it only stops
+   * warning about backends that go away, as they often shut down alongside.
+   */
+  beforeApplicationShutdown(): void {
+    this.appShuttingDown = true;
+  }
+
   /** Nest calls this once the app has stopped taking requests (its HTTP server has closed). */
   onApplicationShutdown(): Promise<void> {
     return this.close();
@@ -288,7 +306,7 @@ export class GrpcPool implements ClientGrpc, OnModuleInit, OnApplicationShutdown
     }
     const worse =
       next === 'down' ? this.failureLogged !== 'down' : this.failureLogged === undefined;
-    if ((next !== 'down' && next !== 'degraded') || !worse) return;
+    if ((next !== 'down' && next !== 'degraded') || !worse || this.appShuttingDown) return;
     this.failureLogged = next;
     if (next === 'down') {
       const error = this.metrics.lastUnavailable?.message;
