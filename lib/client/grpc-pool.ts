@@ -95,14 +95,17 @@ export class GrpcPool
       label,
       targets: this.options.targets,
       limits: this.options.limits,
-      createChannel: (id, target) =>
+      createChannel: (id, target, onState) =>
         new PooledChannel(
           id,
           target,
           this.options.credentials,
           buildChannelArguments(options, target),
-          () => this.refreshState(),
+          onState,
         ),
+      onStateChange: () => this.refreshState(),
+      onChannelReplaced: (channel, reason) =>
+        this.logger.warn(`Channel ${channel.id} to ${channel.target} ${reason}: replaced it`),
     });
     const { ratio, minPerSecond } = this.options.limits.retryBudget;
     this.context = {

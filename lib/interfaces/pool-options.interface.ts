@@ -20,6 +20,12 @@ export interface GrpcPoolChannelOptions {
   acquireTimeoutMs?: number;
   /** Channels above `minChannels` with no call for this long are closed. Default `300000`. */
   idleTimeoutMs?: number;
+  /**
+   * A channel still CONNECTING after this long (e.g. the backend accepts TCP
+   * but never completes the HTTP/2 handshake, which grpc-js never times out)
+   * is closed and replaced. Default `10000`; `0`: never.
+   */
+  connectTimeoutMs?: number;
   /** Pool-wide cap on retries. Default `{ ratio: 0.2, minPerSecond: 10 }`. */
   retryBudget?: GrpcRetryBudgetOptions;
 }

@@ -27,6 +27,7 @@ export const POOL_OPTION_KEYS = [
   'maxQueued',
   'acquireTimeoutMs',
   'idleTimeoutMs',
+  'connectTimeoutMs',
   'retryBudget',
 ] as const;
 

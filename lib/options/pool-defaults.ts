@@ -7,6 +7,7 @@ export const POOL_DEFAULTS = {
   maxQueued: 1000,
   acquireTimeoutMs: 5000,
   idleTimeoutMs: 300_000,
+  connectTimeoutMs: 10_000,
   startupWaitForReady: false,
   startupTimeoutMs: 5000,
   drainTimeoutMs: 10_000,

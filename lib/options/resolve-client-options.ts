@@ -46,6 +46,7 @@ export function resolveClientOptions(options: GrpcPoolClientOptions): ResolvedCl
       maxQueued: pool.maxQueued ?? POOL_DEFAULTS.maxQueued,
       acquireTimeoutMs: pool.acquireTimeoutMs ?? POOL_DEFAULTS.acquireTimeoutMs,
       idleTimeoutMs: pool.idleTimeoutMs ?? POOL_DEFAULTS.idleTimeoutMs,
+      connectTimeoutMs: pool.connectTimeoutMs ?? POOL_DEFAULTS.connectTimeoutMs,
       retryBudget: { ...RETRY_BUDGET_DEFAULTS, ...pool.retryBudget },
     },
     callDefaults: options.defaultCallOptions ?? {},

@@ -66,6 +66,7 @@ function validatePool(rules: OptionRules, options: GrpcPoolClientOptions): void 
   rules.integer(pool?.maxQueued, 'pool.maxQueued', 0);
   rules.integer(pool?.acquireTimeoutMs, 'pool.acquireTimeoutMs', 0);
   rules.integer(pool?.idleTimeoutMs, 'pool.idleTimeoutMs', 0);
+  rules.integer(pool?.connectTimeoutMs, 'pool.connectTimeoutMs', 0);
   rules.knownKeys(pool?.retryBudget, 'pool.retryBudget', RETRY_BUDGET_KEYS);
   rules.finiteNumber(pool?.retryBudget?.ratio, 'pool.retryBudget.ratio', 0);
   rules.finiteNumber(pool?.retryBudget?.minPerSecond, 'pool.retryBudget.minPerSecond', 0);

@@ -50,6 +50,9 @@ export function serverPushback(metadata: Metadata | undefined): number | 'stop' 
 export function neverReachedServer(code: status, details: string): boolean {
   return (
     code === status.UNAVAILABLE &&
-    (details.includes('No connection established') || details === 'Stream refused by server')
+    (details.includes('No connection established') ||
+      details === 'Stream refused by server' ||
+      // The pool closed a channel that never connected (connectTimeoutMs) with the call still queued in it.
+      details === 'Channel closed before call started')
   );
 }

@@ -3,7 +3,8 @@ import type { GrpcChannelStats } from '../interfaces/stats.interface.js';
 import { callFailures } from '../errors/call-failures.js';
 import { ChannelRank, rankOf } from './channel-rank.js';
 import { Lease } from './lease.js';
-import type { PooledChannel } from './pooled-channel.js';
+import { connectivityState } from '@grpc/grpc-js';
+import type { ChannelStateListener, PooledChannel } from './pooled-channel.js';
 import { SlotQueue } from './slot-queue.js';
 import type { SlotRequester, SlotWaiter } from './slot-waiter.js';
 
@@ -12,7 +13,12 @@ export interface ChannelPoolConfig {
   label: string;
   targets: readonly string[];
   limits: Readonly<Required<GrpcPoolChannelOptions>>;
-  createChannel(id: number, target: string): PooledChannel;
+  /** A new channel, whose connectivity changes go to `onState`. */
+  createChannel(id: number, target: string, onState: ChannelStateListener): PooledChannel;
+  /** Some channel's connectivity changed. */
+  onStateChange?(): void;
+  /** The pool replaced `channel`, for the reason given. */
+  onChannelReplaced?(channel: PooledChannel, reason: string): void;
 }
 
 const noop = (): void => undefined;
@@ -36,6 +42,12 @@ export class ChannelPool {
   private idleSweep: NodeJS.Timeout | undefined;
   private acquisitions = 0;
   private hits = 0;
+  /** Channels that are CONNECTING, and the timer that replaces each one if it stays so. */
+  private readonly connectTimers = new Map<PooledChannel, NodeJS.Timeout>();
+  private readonly channelStateChanged: ChannelStateListener = (channel, state) => {
+    this.watchConnectTime(channel, state);
+    this.config.onStateChange?.();
+  };
 
   constructor(private readonly config: ChannelPoolConfig) {}
 
@@ -114,6 +126,8 @@ export class ChannelPool {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.idleSweep);
+    for (const timer of this.connectTimers.values()) clearTimeout(timer);
+    this.connectTimers.clear();
     this.queue.drain((waiter) => {
       clearTimeout(waiter.timer);
       waiter.requester.reject(callFailures.closed(this.config.label));
@@ -180,10 +194,52 @@ export class ChannelPool {
   }
 
   private addChannel(): PooledChannel {
-    const channel = this.config.createChannel(this.nextChannelId++, this.leastUsedTarget());
+    const channel = this.config.createChannel(
+      this.nextChannelId++,
+      this.leastUsedTarget(),
+      this.channelStateChanged,
+    );
     this.channels.push(channel);
     this.startIdleSweep();
     return channel;
+  }
+
+  /**
+   * grpc-js never times out a connection that gets TCP but no HTTP/2
+   * handshake (grpc-node#2785): the channel would stay CONNECTING forever.
+   */
+  private watchConnectTime(channel: PooledChannel, state: connectivityState): void {
+    const { connectTimeoutMs } = this.config.limits;
+    const timer = this.connectTimers.get(channel);
+    if (state !== connectivityState.CONNECTING || this.closed) {
+      clearTimeout(timer);
+      this.connectTimers.delete(channel);
+      return;
+    }
+    if (timer !== undefined || connectTimeoutMs === 0) return;
+    const replaceTimer = setTimeout(() => this.replaceStuck(channel), connectTimeoutMs);
+    replaceTimer.unref();
+    this.connectTimers.set(channel, replaceTimer);
+  }
+
+  /** Closes a channel that never connected and opens another to the same backend in its place. */
+  private replaceStuck(channel: PooledChannel): void {
+    this.connectTimers.delete(channel);
+    const index = this.channels.indexOf(channel);
+    if (this.closed || index === -1 || channel.state() !== connectivityState.CONNECTING) return;
+    const replacement = this.config.createChannel(
+      this.nextChannelId++,
+      channel.target,
+      this.channelStateChanged,
+    );
+    this.channels[index] = replacement;
+    // Calls waiting inside it fail as never sent (UNAVAILABLE), so they may be retried elsewhere.
+    channel.close();
+    replacement.connect();
+    this.config.onChannelReplaced?.(
+      channel,
+      `was still CONNECTING after connectTimeoutMs ${this.config.limits.connectTimeoutMs}`,
+    );
   }
 
   /** Spreads channels over the backends: the target with the fewest channels, first listed on a tie. */

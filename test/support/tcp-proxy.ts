@@ -1,0 +1,62 @@
+import { connect, createServer, type Socket } from 'node:net';
+
+/**
+ * A TCP proxy in front of a backend that can black-hole its live
+ * connections: bytes stop flowing both ways but no FIN or RST is sent, as
+ * when a NAT or a load balancer silently drops a connection.
+ */
+export interface TcpProxy {
+  address: string;
+  /** Connections accepted so far. */
+  connections: number;
+  /** From now on, live connections pass nothing (new ones still work). */
+  blackHoleLiveConnections(): void;
+  close(): Promise<void>;
+}
+
+export async function startTcpProxy(backend: string): Promise<TcpProxy> {
+  const [host, port] = [
+    backend.slice(0, backend.lastIndexOf(':')),
+    backend.slice(backend.lastIndexOf(':') + 1),
+  ];
+  const pairs = new Set<{ client: Socket; upstream: Socket; dead: boolean }>();
+  const state = { connections: 0 };
+  const server = createServer((client) => {
+    state.connections++;
+    const upstream = connect(Number(port), host);
+    const pair = { client, upstream, dead: false };
+    pairs.add(pair);
+    client.on('data', (chunk) => pair.dead || upstream.write(chunk));
+    upstream.on('data', (chunk) => pair.dead || client.write(chunk));
+    const end = (): void => {
+      pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    for (const socket of [client, upstream]) {
+      socket.on('error', end);
+      // A black-holed connection never forwards its close either.
+      socket.on('close', () => pair.dead || end());
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port: proxyPort } = server.address() as { port: number };
+  return {
+    address: `127.0.0.1:${proxyPort}`,
+    get connections() {
+      return state.connections;
+    },
+    blackHoleLiveConnections: () => {
+      for (const pair of pairs) pair.dead = true;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const pair of pairs) {
+          pair.client.destroy();
+          pair.upstream.destroy();
+        }
+        pairs.clear();
+        server.close(() => resolve());
+      }),
+  };
+}
