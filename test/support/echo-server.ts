@@ -42,6 +42,8 @@ export interface EchoServerOptions {
   host?: string;
   /** A fixed port (to come up where a client already points); default 0, any free port. */
   port?: number;
+  /** More grpc-js server options (e.g. what keepalive pings it accepts). */
+  serverOptions?: Record<string, number>;
 }
 
 /** A real grpc-js server on port 0 that records what the tests assert on. */
@@ -85,9 +87,12 @@ function failure(code: number, details: string): Partial<import('@grpc/grpc-js')
 }
 
 export async function startEchoServer(options: EchoServerOptions = {}): Promise<EchoServer> {
-  const serverOptions = options.maxConcurrentStreams
-    ? { 'grpc.max_concurrent_streams': options.maxConcurrentStreams }
-    : {};
+  const serverOptions = {
+    ...(options.maxConcurrentStreams
+      ? { 'grpc.max_concurrent_streams': options.maxConcurrentStreams }
+      : {}),
+    ...options.serverOptions,
+  };
   const server = new Server(serverOptions);
   const health = new Map<string, HealthStatus>([
     ['', 'SERVING'],
