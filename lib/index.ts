@@ -51,6 +51,7 @@ export type {
   GrpcPoolHealthOptions,
   GrpcPoolHealthResult,
 } from './interfaces/health-options.interface.js';
+export type { GrpcTlsOptions } from './interfaces/tls-options.interface.js';
 export type { GrpcStartupOptions } from './interfaces/startup-options.interface.js';
 export type {
   GrpcChannelState,

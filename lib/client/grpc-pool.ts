@@ -22,6 +22,7 @@ import type {
 } from '../interfaces/client-options.interface.js';
 import type { GrpcPoolState, GrpcPoolStats } from '../interfaces/stats.interface.js';
 import { buildChannelArguments } from '../options/channel-arguments.js';
+import { isLoopbackTarget } from '../options/tls-credentials.js';
 import {
   resolveClientOptions,
   type ResolvedClientOptions,
@@ -200,6 +201,12 @@ export class GrpcPool
     this.logger.log(
       `Opened ${this.pool.channelStats().length} channel(s) to ${this.options.targets.join(', ')}`,
     );
+    const exposed = this.options.targets.filter((target) => !isLoopbackTarget(target));
+    if (!this.options.secure && exposed.length > 0) {
+      this.logger.warn(
+        `Plaintext connection to ${exposed.join(', ')}: calls and metadata cross the network unencrypted; set tls or credentials`,
+      );
+    }
     this.refreshState();
     if (waitForReady) await this.waitUntilReady(timeoutMs);
   }

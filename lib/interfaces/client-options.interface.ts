@@ -7,6 +7,7 @@ import type { GrpcKeepaliveOptions } from './keepalive-options.interface.js';
 import type { GrpcMethodOptions } from './method-options.interface.js';
 import type { GrpcPoolChannelOptions } from './pool-options.interface.js';
 import type { GrpcStartupOptions } from './startup-options.interface.js';
+import type { GrpcTlsOptions } from './tls-options.interface.js';
 
 /** A client's name: its injection token, as in `ClientsModule`. @publicApi */
 export type GrpcPoolName = string | symbol;
@@ -27,8 +28,10 @@ export interface GrpcPoolConnectionOptions {
   packageDefinition?: PackageDefinition;
   /** Options for `@grpc/proto-loader` (`keepCase`, `longs`, `includeDirs`, ...). */
   loader?: ProtoLoaderOptions;
-  /** Channel credentials. Default: insecure. */
+  /** Channel credentials. Default: insecure (plaintext), or TLS from `tls`. */
   credentials?: ChannelCredentials;
+  /** TLS or mutual TLS from PEM files or buffers; an alternative to `credentials`. */
+  tls?: GrpcTlsOptions;
   /** grpc-js channel options, including `interceptors`. */
   channelOptions?: ClientOptions;
   keepalive?: GrpcKeepaliveOptions;

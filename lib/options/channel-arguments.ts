@@ -27,6 +27,10 @@ export function buildChannelArguments(
   for (const [field, value] of Object.entries(options.keepalive ?? {})) {
     args[KEEPALIVE_CHANNEL_ARGS[field as keyof typeof KEEPALIVE_CHANNEL_ARGS]] = value;
   }
+  // The name the server's certificate must carry, when the url's host is not it.
+  if (options.tls?.servername !== undefined) {
+    args['grpc.ssl_target_name_override'] = options.tls.servername;
+  }
   // Without a local subchannel pool, grpc-js shares one connection between all
   // channels with equal target, options and credentials: the pool would be one connection.
   args['grpc.use_local_subchannel_pool'] = 1;

@@ -7,6 +7,7 @@ export const CLIENT_OPTION_KEYS = [
   'packageDefinition',
   'loader',
   'credentials',
+  'tls',
   'channelOptions',
   'keepalive',
   'maxSendMessageLength',
@@ -46,6 +47,8 @@ export const RETRY_OPTION_KEYS = [
 ] as const;
 
 export const STARTUP_OPTION_KEYS = ['waitForReady', 'timeoutMs'] as const;
+
+export const TLS_OPTION_KEYS = ['ca', 'cert', 'key', 'servername'] as const;
 
 /** Nest's keepalive field names and the grpc-js channel arguments they set. */
 export const KEEPALIVE_CHANNEL_ARGS = {

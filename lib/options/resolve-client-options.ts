@@ -10,6 +10,7 @@ import type { GrpcPoolChannelOptions } from '../interfaces/pool-options.interfac
 import { loadPackageDefinition } from '../proto/load-package-definition.js';
 import { RETRY_BUDGET_DEFAULTS, type GrpcRetryBudgetOptions } from '../policies/retry-budget.js';
 import { POOL_DEFAULTS } from './pool-defaults.js';
+import { tlsCredentials } from './tls-credentials.js';
 import { validateClientOptions } from './validate-client-options.js';
 
 /** A client's options after validation, with every default filled in. */
@@ -19,6 +20,8 @@ export interface ResolvedClientOptions {
   packageNames: string[];
   packageDefinition: PackageDefinition;
   credentials: ChannelCredentials;
+  /** TLS (from `tls` or `credentials`); false means plaintext. */
+  secure: boolean;
   source: GrpcPoolClientOptions;
   limits: Required<GrpcPoolChannelOptions> & { retryBudget: Required<GrpcRetryBudgetOptions> };
   callDefaults: GrpcDefaultCallOptions;
@@ -36,7 +39,10 @@ export function resolveClientOptions(options: GrpcPoolClientOptions): ResolvedCl
     targets: ([] as string[]).concat(options.url ?? POOL_DEFAULTS.url),
     packageNames: ([] as string[]).concat(options.package),
     packageDefinition: loadPackageDefinition(options),
-    credentials: options.credentials ?? grpcCredentials.createInsecure(),
+    credentials:
+      options.credentials ??
+      (options.tls ? tlsCredentials(options.name, options.tls) : grpcCredentials.createInsecure()),
+    secure: options.credentials?._isSecure() ?? options.tls !== undefined,
     source: options,
     limits: {
       minChannels: pool.minChannels ?? POOL_DEFAULTS.minChannels,

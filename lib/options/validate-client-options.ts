@@ -10,6 +10,7 @@ import {
   RETRY_BUDGET_KEYS,
   RETRY_OPTION_KEYS,
   STARTUP_OPTION_KEYS,
+  TLS_OPTION_KEYS,
 } from './option-keys.js';
 import { GrpcPoolOptionsError } from '../errors/invalid-options.error.js';
 import { describe, isPlainObject, OptionRules } from './option-rules.js';
@@ -47,6 +48,7 @@ export function validateClientOptions(options: GrpcPoolClientOptions): void {
   if (options.channelOptions !== undefined && !isPlainObject(options.channelOptions)) {
     rules.fail('channelOptions', `must be an object (got ${describe(options.channelOptions)})`);
   }
+  validateTls(rules, options);
   validatePool(rules, options);
   validateCallDefaults(rules, options);
   validateMethods(rules, options);
@@ -55,6 +57,35 @@ export function validateClientOptions(options: GrpcPoolClientOptions): void {
   rules.boolean(options.startup?.waitForReady, 'startup.waitForReady');
   rules.integer(options.startup?.timeoutMs, 'startup.timeoutMs', 1);
   rules.integer(options.drainTimeoutMs, 'drainTimeoutMs', 0);
+}
+
+function validateTls(rules: OptionRules, options: GrpcPoolClientOptions): void {
+  const { tls } = options;
+  rules.knownKeys(tls, 'tls', TLS_OPTION_KEYS);
+  if (tls === undefined) return;
+  if (options.credentials !== undefined) {
+    rules.fail('tls', 'cannot be given with credentials (use one or the other)');
+  }
+  for (const field of ['ca', 'cert', 'key'] as const) {
+    const value: unknown = tls[field];
+    if (
+      value !== undefined &&
+      !Buffer.isBuffer(value) &&
+      (typeof value !== 'string' || value === '')
+    ) {
+      rules.fail(`tls.${field}`, `must be a file path or a Buffer (got ${describe(value)})`);
+    }
+  }
+  if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    rules.fail(
+      tls.cert === undefined ? 'tls.cert' : 'tls.key',
+      'is required with the other: mutual TLS needs both cert and key',
+    );
+  }
+  const servername: unknown = tls.servername;
+  if (servername !== undefined && (typeof servername !== 'string' || servername === '')) {
+    rules.fail('tls.servername', `must be a non-empty string (got ${describe(servername)})`);
+  }
 }
 
 function validatePool(rules: OptionRules, options: GrpcPoolClientOptions): void {

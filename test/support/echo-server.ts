@@ -44,6 +44,8 @@ export interface EchoServerOptions {
   port?: number;
   /** More grpc-js server options (e.g. what keepalive pings it accepts). */
   serverOptions?: Record<string, number>;
+  /** Serve TLS with this certificate (PEM contents); with `ca`, require client certificates signed by it. */
+  tls?: { cert: Buffer; key: Buffer; ca?: Buffer };
 }
 
 /** A real grpc-js server on port 0 that records what the tests assert on. */
@@ -255,7 +257,13 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(
       `${host}:${options.port ?? 0}`,
-      ServerCredentials.createInsecure(),
+      options.tls
+        ? ServerCredentials.createSsl(
+            options.tls.ca ?? null,
+            [{ cert_chain: options.tls.cert, private_key: options.tls.key }],
+            options.tls.ca !== undefined,
+          )
+        : ServerCredentials.createInsecure(),
       (error, boundPort) => (error ? reject(error) : resolve(boundPort)),
     ),
   );
