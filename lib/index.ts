@@ -44,7 +44,10 @@ export type {
   GrpcPoolRootAsyncOptions,
   GrpcPoolRootOptions,
 } from './interfaces/module-options.interface.js';
-export type { GrpcPoolChannelOptions } from './interfaces/pool-options.interface.js';
+export type {
+  GrpcOutlierDetectionOptions,
+  GrpcPoolChannelOptions,
+} from './interfaces/pool-options.interface.js';
 export type { GrpcRetryOptions } from './interfaces/retry-options.interface.js';
 export type {
   GrpcPoolHealthDetails,

@@ -60,6 +60,7 @@ export function createCallbackClient(
         const registered: AbortableCall = { abort: () => active.cancel() };
         admission.register(registered);
         active.on('status', (final) => {
+          pool.report(lease.channel, final.code);
           lease.release();
           admission.finished(registered);
           metrics.finish(final.code, startedAt);

@@ -28,6 +28,7 @@ import {
   type ResolvedClientOptions,
 } from '../options/resolve-client-options.js';
 import { ChannelPool } from '../pool/channel-pool.js';
+import { OutlierDetector } from '../pool/outlier-detector.js';
 import { PooledChannel } from '../pool/pooled-channel.js';
 import { checkMethodKeys } from '../proto/method-settings.js';
 import { ServiceCatalog } from '../proto/service-catalog.js';
@@ -92,8 +93,18 @@ export class GrpcPool
       this.options.packageNames,
     );
     checkMethodKeys(new OptionRules(this.name), options.methods, this.catalog);
+    const { outlierDetection } = this.options.limits;
+    const outliers =
+      outlierDetection === false || this.options.targets.length < 2
+        ? undefined
+        : new OutlierDetector(this.options.targets, outlierDetection, (target, ejected, detail) => {
+            if (ejected) this.logger.warn(`Backend ${target} ejected: ${detail}`);
+            else this.logger.log(`Backend ${target} admitted again: ${detail}`);
+            this.refreshState();
+          });
     this.pool = new ChannelPool({
       label,
+      outliers,
       targets: this.options.targets,
       limits: this.options.limits,
       createChannel: (id, target, onState) =>

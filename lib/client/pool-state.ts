@@ -16,7 +16,8 @@ export function poolState(
   let ready = 0;
   let failing = 0;
   for (const channel of channels) {
-    if (channel.state === 'READY') ready++;
+    if (channel.ejected) failing++;
+    else if (channel.state === 'READY') ready++;
     else if (channel.state === 'TRANSIENT_FAILURE' || channel.state === 'SHUTDOWN') failing++;
   }
   if (ready > 0) return failing > 0 ? 'degraded' : 'ready';

@@ -136,6 +136,7 @@ export class PooledCall implements SlotRequester, CallSink<object>, Unsubscribab
     if (lease === undefined) return;
     this.lease = undefined;
     this.attemptOpen = false;
+    this.context.pool.report(lease.channel, code);
     lease.release();
     if (this.attemptContext !== undefined) {
       runAfterAttempt(

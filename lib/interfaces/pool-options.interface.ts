@@ -28,4 +28,19 @@ export interface GrpcPoolChannelOptions {
   connectTimeoutMs?: number;
   /** Pool-wide cap on retries. Default `{ ratio: 0.2, minPerSecond: 10 }`. */
   retryBudget?: GrpcRetryBudgetOptions;
+  /** With several backends, keep calls away from one that keeps failing; `false`: off. */
+  outlierDetection?: GrpcOutlierDetectionOptions | false;
+}
+
+/**
+ * Consecutive-failure ejection of a backend (with several addresses in `url`).
+ * @publicApi
+ */
+export interface GrpcOutlierDetectionOptions {
+  /** UNAVAILABLE failures in a row that eject a backend. Default `5`. */
+  consecutiveFailures?: number;
+  /** First ejection period; doubles with each ejection in a row. Default `30000`. */
+  baseEjectionMs?: number;
+  /** Longest ejection period. Default `300000`. */
+  maxEjectionMs?: number;
 }

@@ -12,6 +12,8 @@ export interface GrpcChannelStats {
   inFlight: number;
   /** Calls this channel has carried. */
   calls: number;
+  /** Present (true) while outlier detection keeps calls away from this channel's backend. */
+  ejected?: true;
 }
 
 /** @publicApi */

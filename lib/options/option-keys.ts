@@ -29,6 +29,7 @@ export const POOL_OPTION_KEYS = [
   'acquireTimeoutMs',
   'idleTimeoutMs',
   'connectTimeoutMs',
+  'outlierDetection',
   'retryBudget',
 ] as const;
 
@@ -47,6 +48,12 @@ export const RETRY_OPTION_KEYS = [
 ] as const;
 
 export const STARTUP_OPTION_KEYS = ['waitForReady', 'timeoutMs'] as const;
+
+export const OUTLIER_DETECTION_KEYS = [
+  'consecutiveFailures',
+  'baseEjectionMs',
+  'maxEjectionMs',
+] as const;
 
 export const TLS_OPTION_KEYS = ['ca', 'cert', 'key', 'servername'] as const;
 

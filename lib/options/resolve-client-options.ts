@@ -7,6 +7,7 @@ import type {
   GrpcPoolName,
 } from '../interfaces/client-options.interface.js';
 import type { GrpcPoolChannelOptions } from '../interfaces/pool-options.interface.js';
+import type { OutlierPolicy } from '../pool/outlier-detector.js';
 import { loadPackageDefinition } from '../proto/load-package-definition.js';
 import { RETRY_BUDGET_DEFAULTS, type GrpcRetryBudgetOptions } from '../policies/retry-budget.js';
 import { POOL_DEFAULTS } from './pool-defaults.js';
@@ -23,7 +24,10 @@ export interface ResolvedClientOptions {
   /** TLS (from `tls` or `credentials`); false means plaintext. */
   secure: boolean;
   source: GrpcPoolClientOptions;
-  limits: Required<GrpcPoolChannelOptions> & { retryBudget: Required<GrpcRetryBudgetOptions> };
+  limits: Required<GrpcPoolChannelOptions> & {
+    retryBudget: Required<GrpcRetryBudgetOptions>;
+    outlierDetection: OutlierPolicy | false;
+  };
   callDefaults: GrpcDefaultCallOptions;
   startup: { waitForReady: boolean; timeoutMs: number };
   drainTimeoutMs: number;
@@ -54,6 +58,10 @@ export function resolveClientOptions(options: GrpcPoolClientOptions): ResolvedCl
       idleTimeoutMs: pool.idleTimeoutMs ?? POOL_DEFAULTS.idleTimeoutMs,
       connectTimeoutMs: pool.connectTimeoutMs ?? POOL_DEFAULTS.connectTimeoutMs,
       retryBudget: { ...RETRY_BUDGET_DEFAULTS, ...pool.retryBudget },
+      outlierDetection:
+        pool.outlierDetection === false
+          ? false
+          : { ...POOL_DEFAULTS.outlierDetection, ...pool.outlierDetection },
     },
     callDefaults: options.defaultCallOptions ?? {},
     startup: {

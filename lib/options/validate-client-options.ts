@@ -9,6 +9,7 @@ import {
   POOL_OPTION_KEYS,
   RETRY_BUDGET_KEYS,
   RETRY_OPTION_KEYS,
+  OUTLIER_DETECTION_KEYS,
   STARTUP_OPTION_KEYS,
   TLS_OPTION_KEYS,
 } from './option-keys.js';
@@ -98,6 +99,14 @@ function validatePool(rules: OptionRules, options: GrpcPoolClientOptions): void 
   rules.integer(pool?.acquireTimeoutMs, 'pool.acquireTimeoutMs', 0);
   rules.integer(pool?.idleTimeoutMs, 'pool.idleTimeoutMs', 0);
   rules.integer(pool?.connectTimeoutMs, 'pool.connectTimeoutMs', 0);
+  const outliers = pool?.outlierDetection;
+  if (outliers !== false) {
+    rules.knownKeys(outliers, 'pool.outlierDetection', OUTLIER_DETECTION_KEYS);
+    rules.integer(outliers?.consecutiveFailures, 'pool.outlierDetection.consecutiveFailures', 1);
+    rules.integer(outliers?.baseEjectionMs, 'pool.outlierDetection.baseEjectionMs', 1);
+    const base = outliers?.baseEjectionMs ?? POOL_DEFAULTS.outlierDetection.baseEjectionMs;
+    rules.integer(outliers?.maxEjectionMs, 'pool.outlierDetection.maxEjectionMs', base);
+  }
   rules.knownKeys(pool?.retryBudget, 'pool.retryBudget', RETRY_BUDGET_KEYS);
   rules.finiteNumber(pool?.retryBudget?.ratio, 'pool.retryBudget.ratio', 0);
   rules.finiteNumber(pool?.retryBudget?.minPerSecond, 'pool.retryBudget.minPerSecond', 0);

@@ -3,8 +3,9 @@ import type { GrpcChannelStats } from '../interfaces/stats.interface.js';
 import { callFailures } from '../errors/call-failures.js';
 import { ChannelRank, rankOf } from './channel-rank.js';
 import { Lease } from './lease.js';
-import { connectivityState } from '@grpc/grpc-js';
+import { connectivityState, status } from '@grpc/grpc-js';
 import type { ChannelStateListener, PooledChannel } from './pooled-channel.js';
+import type { OutlierDetector } from './outlier-detector.js';
 import { SlotQueue } from './slot-queue.js';
 import type { SlotRequester, SlotWaiter } from './slot-waiter.js';
 
@@ -19,6 +20,8 @@ export interface ChannelPoolConfig {
   onStateChange?(): void;
   /** The pool replaced `channel`, for the reason given. */
   onChannelReplaced?(channel: PooledChannel, reason: string): void;
+  /** Backends to keep calls away from; none when absent. */
+  outliers?: OutlierDetector;
 }
 
 const noop = (): void => undefined;
@@ -118,7 +121,26 @@ export class ChannelPool {
   }
 
   channelStats(): GrpcChannelStats[] {
-    return this.channels.map((channel) => channel.stats());
+    const { outliers } = this.config;
+    return this.channels.map((channel) => {
+      const stats = channel.stats();
+      if (outliers?.blocks(channel.target)) stats.ejected = true;
+      return stats;
+    });
+  }
+
+  /** An attempt on `channel` ended with `code`: feeds outlier detection. */
+  report(channel: PooledChannel, code: status): void {
+    const { outliers } = this.config;
+    if (outliers === undefined) return;
+    outliers.report(
+      channel.target,
+      code === status.UNAVAILABLE
+        ? 'failed'
+        : code === status.CANCELLED || code === status.DEADLINE_EXCEEDED
+          ? 'inconclusive'
+          : 'ok',
+    );
   }
 
   /** Closes every channel and fails every waiting call. Safe to call twice. */
@@ -149,6 +171,7 @@ export class ChannelPool {
   }
 
   private leaseOn(channel: PooledChannel, hit: boolean): Lease {
+    this.config.outliers?.placed(channel.target);
     this.acquisitions++;
     if (hit) this.hits++;
     return new Lease(channel, this.releaseSlot);
@@ -165,7 +188,7 @@ export class ChannelPool {
     this.cursor = this.cursor + 1 >= count ? 0 : this.cursor + 1;
     for (let i = 0; i < count; i++) {
       const channel = this.channels[(this.cursor + i) % count];
-      if (channel.inFlight >= cap) continue;
+      if (channel.inFlight >= cap || this.config.outliers?.blocks(channel.target)) continue;
       const trueRank = rankOf(channel.state());
       if (trueRank === ChannelRank.Unusable) {
         sawShutdown = true;
@@ -244,8 +267,10 @@ export class ChannelPool {
 
   /** Spreads channels over the backends: the target with the fewest channels, first listed on a tie. */
   private leastUsedTarget(): string {
-    const { targets } = this.config;
-    const counts = targets.map((target) => this.channels.filter((c) => c.target === target).length);
+    const { targets, outliers } = this.config;
+    const counts = targets.map((target) =>
+      outliers?.blocks(target) ? Infinity : this.channels.filter((c) => c.target === target).length,
+    );
     return targets[counts.indexOf(Math.min(...counts))];
   }
 

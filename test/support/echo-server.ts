@@ -68,6 +68,8 @@ export interface EchoServer {
   healthChecks: number;
   /** What grpc.health.v1 answers for `service` ('' is the whole server; both start SERVING). */
   setHealth(service: string, servingStatus: HealthStatus): void;
+  /** Answer every Echo with this status (e.g. UNAVAILABLE, as an overloaded server does); undefined: serve. */
+  failEverything(code: number | undefined): void;
   close(): Promise<void>;
 }
 
@@ -96,11 +98,12 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     ...options.serverOptions,
   };
   const server = new Server(serverOptions);
+  let failingWith: number | undefined;
   const health = new Map<string, HealthStatus>([
     ['', 'SERVING'],
     ['test.v1.EchoService', 'SERVING'],
   ]);
-  const state: Omit<EchoServer, 'close' | 'address' | 'port' | 'setHealth'> = {
+  const state: Omit<EchoServer, 'close' | 'address' | 'port' | 'setHealth' | 'failEverything'> = {
     peers: new Set(),
     calls: 0,
     active: 0,
@@ -157,6 +160,7 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     Echo(call: ServerUnaryCall<EchoRequest, EchoReply>, callback: sendUnaryData<EchoReply>) {
       const { peer, token, finish } = enter(call);
       finish();
+      if (failingWith !== undefined) return callback(failure(failingWith, 'failing everything'));
       const { failWith, failTimes, key, pushbackMs, message } = call.request;
       const attempt = (state.attempts.get(key) ?? 0) + 1;
       state.attempts.set(key, attempt);
@@ -271,6 +275,7 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
   echo.address = `${host}:${port}`;
   echo.port = port;
   echo.setHealth = (service, servingStatus) => health.set(service, servingStatus);
+  echo.failEverything = (code) => (failingWith = code);
   echo.close = () =>
     new Promise<void>((resolve) => {
       for (const timer of timers) clearTimeout(timer);

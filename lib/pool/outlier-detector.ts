@@ -1,0 +1,118 @@
+/** Outlier detection settings, resolved. */
+export interface OutlierPolicy {
+  /** Failures in a row (UNAVAILABLE) that eject a backend. */
+  consecutiveFailures: number;
+  /** First ejection period; each ejection in a row doubles it, up to `maxEjectionMs`. */
+  baseEjectionMs: number;
+  maxEjectionMs: number;
+}
+
+interface BackendRecord {
+  failuresInARow: number;
+  /** Ejections in a row; reset when a probe succeeds. */
+  ejections: number;
+  /** 0 when admitted; else when the ejection period ends. */
+  ejectedUntil: number;
+  /** The period is over and one call is testing the backend. */
+  probeInFlight: boolean;
+}
+
+/** Told when a backend is ejected or admitted again. */
+export type OutlierListener = (target: string, ejected: boolean, detail: string) => void;
+
+/**
+ * Consecutive-failure outlier ejection per backend, as Envoy and gRPC's
+ * outlier_detection do it: a backend failing `consecutiveFailures` calls in
+ * a row gets no calls for a period that doubles with each ejection in a row;
+ * then one call probes it, and its success admits it again. Never more than
+ * half of the backends are ejected at once, so a fault that hits all of
+ * them (or a single backend) cannot leave a pool with nowhere to send calls.
+ */
+export class OutlierDetector {
+  private readonly records = new Map<string, BackendRecord>();
+  /** Backends ejected or on probation: while 0, `blocks()` is a single comparison. */
+  private outliers = 0;
+
+  constructor(
+    private readonly targets: readonly string[],
+    private readonly policy: OutlierPolicy,
+    private readonly onChange: OutlierListener,
+  ) {}
+
+  /** Whether a new call must not go to `target` now. */
+  blocks(target: string): boolean {
+    if (this.outliers === 0) return false;
+    const record = this.records.get(target);
+    if (record === undefined || record.ejectedUntil === 0) return false;
+    return Date.now() < record.ejectedUntil || record.probeInFlight;
+  }
+
+  /** A call was placed on `target`: past the ejection period, it is the probe. */
+  placed(target: string): void {
+    if (this.outliers === 0) return;
+    const record = this.records.get(target);
+    if (record !== undefined && record.ejectedUntil !== 0) record.probeInFlight = true;
+  }
+
+  /**
+   * An attempt on `target` ended: `failed` points at the backend (UNAVAILABLE),
+   * `ok` is any answer from it, `inconclusive` (cancelled, deadline) proves nothing.
+   */
+  report(target: string, outcome: 'ok' | 'failed' | 'inconclusive'): void {
+    if (this.targets.length < 2) return;
+    const record = this.recordOf(target);
+    if (outcome === 'inconclusive') {
+      // A probe that proved nothing frees the way for the next one.
+      record.probeInFlight = false;
+      return;
+    }
+    if (outcome === 'ok') {
+      record.failuresInARow = 0;
+      if (record.ejectedUntil !== 0 && Date.now() >= record.ejectedUntil)
+        this.admit(target, record);
+      return;
+    }
+    record.failuresInARow++;
+    if (record.probeInFlight) return this.eject(target, record, 'its probe call failed');
+    if (record.ejectedUntil !== 0 || record.failuresInARow < this.policy.consecutiveFailures)
+      return;
+    if (this.outliers + 1 > Math.floor(this.targets.length / 2)) return;
+    this.eject(target, record, `${record.failuresInARow} calls in a row failed`);
+  }
+
+  /** Backends that get no calls now, with when each may be probed (epoch ms). */
+  ejected(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [target, record] of this.records) {
+      if (record.ejectedUntil !== 0) out.set(target, record.ejectedUntil);
+    }
+    return out;
+  }
+
+  private eject(target: string, record: BackendRecord, why: string): void {
+    if (record.ejectedUntil === 0) this.outliers++;
+    const { baseEjectionMs, maxEjectionMs } = this.policy;
+    const periodMs = Math.min(maxEjectionMs, baseEjectionMs * 2 ** record.ejections);
+    record.ejections++;
+    record.ejectedUntil = Date.now() + periodMs;
+    record.probeInFlight = false;
+    this.onChange(target, true, `${why}: no calls for ${periodMs} ms, then one probe call`);
+  }
+
+  private admit(target: string, record: BackendRecord): void {
+    record.ejectedUntil = 0;
+    record.ejections = 0;
+    record.probeInFlight = false;
+    this.outliers--;
+    this.onChange(target, false, 'a probe call succeeded');
+  }
+
+  private recordOf(target: string): BackendRecord {
+    let record = this.records.get(target);
+    if (record === undefined) {
+      record = { failuresInARow: 0, ejections: 0, ejectedUntil: 0, probeInFlight: false };
+      this.records.set(target, record);
+    }
+    return record;
+  }
+}
