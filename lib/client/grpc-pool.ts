@@ -116,8 +116,11 @@ export class GrpcPool
           onState,
         ),
       onStateChange: () => this.refreshState(),
-      onChannelReplaced: (channel, reason) =>
-        this.logger.warn(`Channel ${channel.id} to ${channel.target} ${reason}: replaced it`),
+      onChannelReplaced: (channel, reason, trouble) => {
+        const message = `Channel ${channel.id} to ${channel.target} ${reason}: replacing it`;
+        if (trouble) this.logger.warn(message);
+        else this.logger.log(message);
+      },
     });
     const { ratio, minPerSecond } = this.options.limits.retryBudget;
     this.context = {

@@ -26,6 +26,12 @@ export interface GrpcPoolChannelOptions {
    * is closed and replaced. Default `10000`; `0`: never.
    */
   connectTimeoutMs?: number;
+  /**
+   * Rotate each channel after this long (minus up to 10% jitter), gracefully:
+   * the replacement opens first, new calls move to it once it is READY, and
+   * the old one closes when its calls finish. Default `0`: never.
+   */
+  maxConnectionAgeMs?: number;
   /** Pool-wide cap on retries. Default `{ ratio: 0.2, minPerSecond: 10 }`. */
   retryBudget?: GrpcRetryBudgetOptions;
   /** With several backends, keep calls away from one that keeps failing; `false`: off. */

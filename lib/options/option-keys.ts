@@ -29,6 +29,7 @@ export const POOL_OPTION_KEYS = [
   'acquireTimeoutMs',
   'idleTimeoutMs',
   'connectTimeoutMs',
+  'maxConnectionAgeMs',
   'outlierDetection',
   'retryBudget',
 ] as const;

@@ -8,6 +8,7 @@ export const POOL_DEFAULTS = {
   acquireTimeoutMs: 5000,
   idleTimeoutMs: 300_000,
   connectTimeoutMs: 10_000,
+  maxConnectionAgeMs: 0,
   outlierDetection: { consecutiveFailures: 5, baseEjectionMs: 30_000, maxEjectionMs: 300_000 },
   startupWaitForReady: false,
   startupTimeoutMs: 5000,

@@ -57,6 +57,7 @@ export function resolveClientOptions(options: GrpcPoolClientOptions): ResolvedCl
       acquireTimeoutMs: pool.acquireTimeoutMs ?? POOL_DEFAULTS.acquireTimeoutMs,
       idleTimeoutMs: pool.idleTimeoutMs ?? POOL_DEFAULTS.idleTimeoutMs,
       connectTimeoutMs: pool.connectTimeoutMs ?? POOL_DEFAULTS.connectTimeoutMs,
+      maxConnectionAgeMs: pool.maxConnectionAgeMs ?? POOL_DEFAULTS.maxConnectionAgeMs,
       retryBudget: { ...RETRY_BUDGET_DEFAULTS, ...pool.retryBudget },
       outlierDetection:
         pool.outlierDetection === false

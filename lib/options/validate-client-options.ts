@@ -99,6 +99,7 @@ function validatePool(rules: OptionRules, options: GrpcPoolClientOptions): void 
   rules.integer(pool?.acquireTimeoutMs, 'pool.acquireTimeoutMs', 0);
   rules.integer(pool?.idleTimeoutMs, 'pool.idleTimeoutMs', 0);
   rules.integer(pool?.connectTimeoutMs, 'pool.connectTimeoutMs', 0);
+  rules.integer(pool?.maxConnectionAgeMs, 'pool.maxConnectionAgeMs', 0);
   const outliers = pool?.outlierDetection;
   if (outliers !== false) {
     rules.knownKeys(outliers, 'pool.outlierDetection', OUTLIER_DETECTION_KEYS);

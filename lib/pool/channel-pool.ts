@@ -2,6 +2,7 @@ import type { GrpcPoolChannelOptions } from '../interfaces/pool-options.interfac
 import type { GrpcChannelStats } from '../interfaces/stats.interface.js';
 import { callFailures } from '../errors/call-failures.js';
 import { ChannelRank, rankOf } from './channel-rank.js';
+import { ChannelRotation, RECYCLE_AFTER_FAILURES } from './channel-rotation.js';
 import { Lease } from './lease.js';
 import { connectivityState, status } from '@grpc/grpc-js';
 import type { ChannelStateListener, PooledChannel } from './pooled-channel.js';
@@ -18,8 +19,8 @@ export interface ChannelPoolConfig {
   createChannel(id: number, target: string, onState: ChannelStateListener): PooledChannel;
   /** Some channel's connectivity changed. */
   onStateChange?(): void;
-  /** The pool replaced `channel`, for the reason given. */
-  onChannelReplaced?(channel: PooledChannel, reason: string): void;
+  /** The pool replaces `channel`, for the reason given; `trouble` when the reason is a fault. */
+  onChannelReplaced?(channel: PooledChannel, reason: string, trouble: boolean): void;
   /** Backends to keep calls away from; none when absent. */
   outliers?: OutlierDetector;
 }
@@ -35,7 +36,10 @@ const noop = (): void => undefined;
 export class ChannelPool {
   private readonly channels: PooledChannel[] = [];
   private readonly queue = new SlotQueue();
-  private readonly releaseSlot = (): void => this.grantWaiting();
+  private readonly releaseSlot = (): void => {
+    if (this.retiringCount > 0) this.closeDrainedRetirees();
+    this.grantWaiting();
+  };
   private nextChannelId = 1;
   /** Where the next pick starts, so equally loaded channels take turns. */
   private cursor = 0;
@@ -49,10 +53,17 @@ export class ChannelPool {
   private readonly connectTimers = new Map<PooledChannel, NodeJS.Timeout>();
   private readonly channelStateChanged: ChannelStateListener = (channel, state) => {
     this.watchConnectTime(channel, state);
+    if (state === connectivityState.READY) this.handOver(channel);
     this.config.onStateChange?.();
   };
+  private readonly rotation: ChannelRotation;
+  /** Channels that take no new calls and close once their calls finish. */
+  private retiringCount = 0;
+  private ageSweep: NodeJS.Timeout | undefined;
 
-  constructor(private readonly config: ChannelPoolConfig) {}
+  constructor(private readonly config: ChannelPoolConfig) {
+    this.rotation = new ChannelRotation(config.limits.maxConnectionAgeMs);
+  }
 
   /** Opens the channels kept even when idle (and at least `atLeast`) and starts them connecting. */
   open(atLeast = 0): void {
@@ -129,8 +140,11 @@ export class ChannelPool {
     });
   }
 
-  /** An attempt on `channel` ended with `code`: feeds outlier detection. */
+  /** An attempt on `channel` ended with `code`: feeds outlier detection and channel recycling. */
   report(channel: PooledChannel, code: status): void {
+    if (this.rotation.recordOutcome(channel, code === status.UNAVAILABLE) && !this.closed) {
+      this.rotate(channel, `failed ${RECYCLE_AFTER_FAILURES} calls in a row while READY`, true);
+    }
     const { outliers } = this.config;
     if (outliers === undefined) return;
     outliers.report(
@@ -148,6 +162,7 @@ export class ChannelPool {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.idleSweep);
+    clearInterval(this.ageSweep);
     for (const timer of this.connectTimers.values()) clearTimeout(timer);
     this.connectTimers.clear();
     this.queue.drain((waiter) => {
@@ -188,7 +203,12 @@ export class ChannelPool {
     this.cursor = this.cursor + 1 >= count ? 0 : this.cursor + 1;
     for (let i = 0; i < count; i++) {
       const channel = this.channels[(this.cursor + i) % count];
-      if (channel.inFlight >= cap || this.config.outliers?.blocks(channel.target)) continue;
+      if (
+        channel.inFlight >= cap ||
+        channel.retiring ||
+        this.config.outliers?.blocks(channel.target)
+      )
+        continue;
       const trueRank = rankOf(channel.state());
       if (trueRank === ChannelRank.Unusable) {
         sawShutdown = true;
@@ -223,7 +243,9 @@ export class ChannelPool {
       this.channelStateChanged,
     );
     this.channels.push(channel);
+    this.rotation.stamp(channel);
     this.startIdleSweep();
+    this.startAgeSweep();
     return channel;
   }
 
@@ -256,13 +278,71 @@ export class ChannelPool {
       this.channelStateChanged,
     );
     this.channels[index] = replacement;
+    this.rotation.stamp(replacement);
+    for (const other of this.channels)
+      if (other.successor === channel) other.successor = replacement;
     // Calls waiting inside it fail as never sent (UNAVAILABLE), so they may be retried elsewhere.
     channel.close();
     replacement.connect();
     this.config.onChannelReplaced?.(
       channel,
       `was still CONNECTING after connectTimeoutMs ${this.config.limits.connectTimeoutMs}`,
+      true,
     );
+  }
+
+  /**
+   * Replaces `channel` gracefully: opens its successor now; new calls move to
+   * it once it is READY; the old one closes when its last call has finished.
+   */
+  private rotate(channel: PooledChannel, reason: string, trouble: boolean): void {
+    if (channel.successor !== undefined || channel.retiring) return;
+    const successor = this.config.createChannel(
+      this.nextChannelId++,
+      channel.target,
+      this.channelStateChanged,
+    );
+    this.rotation.stamp(successor);
+    channel.successor = successor;
+    this.channels.push(successor);
+    successor.connect();
+    this.config.onChannelReplaced?.(channel, reason, trouble);
+  }
+
+  /** `successor` is READY: the channel it replaces takes no more calls. */
+  private handOver(successor: PooledChannel): void {
+    for (const channel of this.channels) {
+      if (channel.successor !== successor || channel.retiring) continue;
+      channel.retiring = true;
+      this.retiringCount++;
+    }
+    if (this.retiringCount > 0) this.closeDrainedRetirees();
+  }
+
+  private closeDrainedRetirees(): void {
+    for (let i = this.channels.length - 1; i >= 0; i--) {
+      const channel = this.channels[i];
+      if (!channel.retiring || channel.inFlight > 0) continue;
+      this.channels.splice(i, 1);
+      this.retiringCount--;
+      channel.close();
+    }
+  }
+
+  private startAgeSweep(): void {
+    const { maxConnectionAgeMs } = this.config.limits;
+    if (maxConnectionAgeMs === 0 || this.ageSweep !== undefined || this.closed) return;
+    const every = Math.min(Math.max(Math.floor(maxConnectionAgeMs / 4), 10), 1000);
+    this.ageSweep = setInterval(() => {
+      const now = Date.now();
+      for (const channel of [...this.channels]) {
+        if (this.rotation.isDue(channel, now)) {
+          this.rotate(channel, `reached maxConnectionAgeMs ${maxConnectionAgeMs}`, false);
+        }
+      }
+    }, every);
+    // Rotation is upkeep: it must not keep the process alive.
+    this.ageSweep.unref();
   }
 
   /** Spreads channels over the backends: the target with the fewest channels, first listed on a tie. */

@@ -22,6 +22,14 @@ export class PooledChannel {
   inFlight = 0;
   calls = 0;
   lastUsedAt = Date.now();
+  /** When the pool rotates it (`maxConnectionAgeMs`, with jitter); Infinity: never. */
+  retireAt = Infinity;
+  /** The channel opened to take over from this one; new calls move once it is READY. */
+  successor: PooledChannel | undefined;
+  /** Takes no new calls; closes once its calls have finished. */
+  retiring = false;
+  /** UNAVAILABLE failures in a row on this channel. */
+  failuresInARow = 0;
 
   constructor(
     readonly id: number,
