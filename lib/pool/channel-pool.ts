@@ -3,6 +3,7 @@ import type { GrpcChannelStats } from '../interfaces/stats.interface.js';
 import { callFailures } from '../errors/call-failures.js';
 import { ChannelRank, rankOf } from './channel-rank.js';
 import { ChannelRotation, RECYCLE_AFTER_FAILURES } from './channel-rotation.js';
+import { ConnectWatchdog } from './connect-watchdog.js';
 import { Lease } from './lease.js';
 import { connectivityState, status } from '@grpc/grpc-js';
 import type { ChannelStateListener, PooledChannel } from './pooled-channel.js';
@@ -49,10 +50,9 @@ export class ChannelPool {
   private idleSweep: NodeJS.Timeout | undefined;
   private acquisitions = 0;
   private hits = 0;
-  /** Channels that are CONNECTING, and the timer that replaces each one if it stays so. */
-  private readonly connectTimers = new Map<PooledChannel, NodeJS.Timeout>();
+  private readonly watchdog: ConnectWatchdog;
   private readonly channelStateChanged: ChannelStateListener = (channel, state) => {
-    this.watchConnectTime(channel, state);
+    if (!this.closed) this.watchdog.observe(channel, state);
     if (state === connectivityState.READY) this.handOver(channel);
     this.config.onStateChange?.();
   };
@@ -63,6 +63,9 @@ export class ChannelPool {
 
   constructor(private readonly config: ChannelPoolConfig) {
     this.rotation = new ChannelRotation(config.limits.maxConnectionAgeMs);
+    this.watchdog = new ConnectWatchdog(config.limits.connectTimeoutMs, (channel) =>
+      this.replaceStuck(channel),
+    );
   }
 
   /** Opens the channels kept even when idle (and at least `atLeast`) and starts them connecting. */
@@ -163,8 +166,7 @@ export class ChannelPool {
     this.closed = true;
     clearInterval(this.idleSweep);
     clearInterval(this.ageSweep);
-    for (const timer of this.connectTimers.values()) clearTimeout(timer);
-    this.connectTimers.clear();
+    this.watchdog.stop();
     this.queue.drain((waiter) => {
       clearTimeout(waiter.timer);
       waiter.requester.reject(callFailures.closed(this.config.label));
@@ -249,29 +251,10 @@ export class ChannelPool {
     return channel;
   }
 
-  /**
-   * grpc-js never times out a connection that gets TCP but no HTTP/2
-   * handshake (grpc-node#2785): the channel would stay CONNECTING forever.
-   */
-  private watchConnectTime(channel: PooledChannel, state: connectivityState): void {
-    const { connectTimeoutMs } = this.config.limits;
-    const timer = this.connectTimers.get(channel);
-    if (state !== connectivityState.CONNECTING || this.closed) {
-      clearTimeout(timer);
-      this.connectTimers.delete(channel);
-      return;
-    }
-    if (timer !== undefined || connectTimeoutMs === 0) return;
-    const replaceTimer = setTimeout(() => this.replaceStuck(channel), connectTimeoutMs);
-    replaceTimer.unref();
-    this.connectTimers.set(channel, replaceTimer);
-  }
-
   /** Closes a channel that never connected and opens another to the same backend in its place. */
   private replaceStuck(channel: PooledChannel): void {
-    this.connectTimers.delete(channel);
     const index = this.channels.indexOf(channel);
-    if (this.closed || index === -1 || channel.state() !== connectivityState.CONNECTING) return;
+    if (this.closed || index === -1) return;
     const replacement = this.config.createChannel(
       this.nextChannelId++,
       channel.target,
@@ -322,10 +305,7 @@ export class ChannelPool {
   private closeDrainedRetirees(): void {
     for (let i = this.channels.length - 1; i >= 0; i--) {
       const channel = this.channels[i];
-      if (!channel.retiring || channel.inFlight > 0) continue;
-      this.channels.splice(i, 1);
-      this.retiringCount--;
-      channel.close();
+      if (channel.retiring && channel.inFlight === 0) this.removeAt(i);
     }
   }
 
@@ -367,7 +347,7 @@ export class ChannelPool {
         rankOf(this.channels[i].state()) === ChannelRank.Unusable &&
         this.channels[i].inFlight === 0
       ) {
-        this.channels.splice(i, 1);
+        this.removeAt(i);
       }
     }
     this.open();
@@ -444,10 +424,16 @@ export class ChannelPool {
     const now = Date.now();
     for (let i = this.channels.length - 1; i >= 0 && this.channels.length > this.floor(); i--) {
       const channel = this.channels[i];
-      if (channel.inFlight === 0 && now - channel.lastUsedAt >= idleTimeoutMs) {
-        this.channels.splice(i, 1);
-        channel.close();
-      }
+      if (channel.inFlight === 0 && now - channel.lastUsedAt >= idleTimeoutMs) this.removeAt(i);
     }
+  }
+
+  /** Takes a channel out of the pool and closes it, keeping the rotation bookkeeping true. */
+  private removeAt(index: number): void {
+    const [channel] = this.channels.splice(index, 1);
+    if (channel.retiring) this.retiringCount--;
+    // A channel waiting for this one to take over stays in service, and may rotate again.
+    for (const other of this.channels) if (other.successor === channel) other.successor = undefined;
+    channel.close();
   }
 }
