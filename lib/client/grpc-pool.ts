@@ -1,5 +1,4 @@
 import {
-  Logger,
   type BeforeApplicationShutdown,
   type OnApplicationShutdown,
   type OnModuleInit,
@@ -22,7 +21,6 @@ import type {
 } from '../interfaces/client-options.interface.js';
 import type { GrpcPoolState, GrpcPoolStats } from '../interfaces/stats.interface.js';
 import { buildChannelArguments } from '../options/channel-arguments.js';
-import { isLoopbackTarget } from '../options/tls-credentials.js';
 import {
   resolveClientOptions,
   type ResolvedClientOptions,
@@ -38,6 +36,7 @@ import { CallAdmission } from './call-admission.js';
 import { CallMetrics } from './call-metrics.js';
 import type { CallContext } from './call-context.js';
 import { createCallbackClient } from './callback-client.js';
+import { PoolEventLog } from './pool-event-log.js';
 import { poolState } from './pool-state.js';
 import { createServiceFacade } from './service-facade.js';
 
@@ -69,14 +68,10 @@ export class GrpcPool
   private readonly context: CallContext;
   private readonly services = new Map<string, object>();
   private readonly callbackClients = new Map<string, object>();
-  private readonly logger: Logger;
+  private readonly events: PoolEventLog;
   private readonly admission: CallAdmission;
   private readonly stateSubject = new BehaviorSubject<GrpcPoolState>('connecting');
   private opened = false;
-  /** The app is shutting down: backends going away now is expected, not worth a warning. */
-  private appShuttingDown = false;
-  /** The failure last logged, until the pool is ready again: reconnect attempts stay quiet. */
-  private failureLogged: 'down' | 'degraded' | undefined;
   private closing: Promise<void> | undefined;
 
   /** Validates the options and loads the protos; throws `GrpcPoolOptionsError`. Opens nothing yet. */
@@ -84,7 +79,7 @@ export class GrpcPool
     this.options = resolveClientOptions(options);
     this.name = options.name;
     const label = poolLabel(this.name);
-    this.logger = new Logger(`GrpcPool ${poolDisplayName(this.name)}`);
+    this.events = new PoolEventLog(poolDisplayName(this.name), this.options.targets);
     this.admission = new CallAdmission(label);
     this.state$ = this.stateSubject.asObservable();
     this.catalog = new ServiceCatalog(
@@ -98,8 +93,7 @@ export class GrpcPool
       outlierDetection === false || this.options.targets.length < 2
         ? undefined
         : new OutlierDetector(this.options.targets, outlierDetection, (target, ejected, detail) => {
-            if (ejected) this.logger.warn(`Backend ${target} ejected: ${detail}`);
-            else this.logger.log(`Backend ${target} admitted again: ${detail}`);
+            this.events.backendEjected(target, ejected, detail);
             this.refreshState();
           });
     this.pool = new ChannelPool({
@@ -116,11 +110,8 @@ export class GrpcPool
           onState,
         ),
       onStateChange: () => this.refreshState(),
-      onChannelReplaced: (channel, reason, trouble) => {
-        const message = `Channel ${channel.id} to ${channel.target} ${reason}: replacing it`;
-        if (trouble) this.logger.warn(message);
-        else this.logger.log(message);
-      },
+      onChannelReplaced: (channel, reason, trouble) =>
+        this.events.channelReplaced(channel, reason, trouble),
     });
     const { ratio, minPerSecond } = this.options.limits.retryBudget;
     this.context = {
@@ -212,15 +203,7 @@ export class GrpcPool
     this.opened = true;
     const { waitForReady, timeoutMs } = this.options.startup;
     this.pool.open(waitForReady ? 1 : 0);
-    this.logger.log(
-      `Opened ${this.pool.channelStats().length} channel(s) to ${this.options.targets.join(', ')}`,
-    );
-    const exposed = this.options.targets.filter((target) => !isLoopbackTarget(target));
-    if (!this.options.secure && exposed.length > 0) {
-      this.logger.warn(
-        `Plaintext connection to ${exposed.join(', ')}: calls and metadata cross the network unencrypted; set tls or credentials`,
-      );
-    }
+    this.events.opened(this.pool.channelStats().length, this.options.secure);
     this.refreshState();
     if (waitForReady) await this.waitUntilReady(timeoutMs);
   }
@@ -231,7 +214,7 @@ export class GrpcPool
    * warning about backends that go away, as they often shut down alongside.
    */
   beforeApplicationShutdown(): void {
-    this.appShuttingDown = true;
+    this.events.shutdownBegan();
   }
 
   /** Nest calls this once the app has stopped taking requests (its HTTP server has closed). */
@@ -255,14 +238,12 @@ export class GrpcPool
     const running = this.admission.size;
     if (running > 0) {
       const { drainTimeoutMs } = this.options;
-      this.logger.log(`Draining ${running} call(s) in flight (up to ${drainTimeoutMs} ms)`);
+      this.events.draining(running, drainTimeoutMs);
       if (!(await this.admission.settled(drainTimeoutMs))) {
         const cancelled = this.admission.abortAll(
           callFailures.closedDuringShutdown(this.context.label, drainTimeoutMs),
         );
-        this.logger.warn(
-          `Cancelled ${cancelled} call(s) still running after drainTimeoutMs ${drainTimeoutMs}`,
-        );
+        this.events.cancelledAtDrainEnd(cancelled, drainTimeoutMs);
       }
     }
     this.admission.markClosed();
@@ -315,31 +296,8 @@ export class GrpcPool
     const previous = this.stateSubject.value;
     if (next !== previous && !this.stateSubject.closed) {
       this.stateSubject.next(next);
-      this.logTransition(next);
+      this.events.stateChanged(next, this.metrics.lastUnavailable?.message);
     }
     return next;
-  }
-
-  /** Logs a failure once, not once per reconnect attempt, and the recovery after it. */
-  private logTransition(next: GrpcPoolState): void {
-    const targets = this.options.targets.join(', ');
-    if (next === 'ready' && this.failureLogged !== undefined) {
-      this.failureLogged = undefined;
-      this.logger.log(`Channels to ${targets} are ready again`);
-      return;
-    }
-    const worse =
-      next === 'down' ? this.failureLogged !== 'down' : this.failureLogged === undefined;
-    if ((next !== 'down' && next !== 'degraded') || !worse || this.appShuttingDown) return;
-    this.failureLogged = next;
-    if (next === 'down') {
-      const error = this.metrics.lastUnavailable?.message;
-      this.logger.warn(
-        `No channel to ${targets} can carry calls; calls fail fast (or wait, with waitForReady) until one connects` +
-          (error === undefined ? '' : `. Last error: ${error}`),
-      );
-    } else {
-      this.logger.warn(`Some channels to ${targets} are failing; calls go to the others`);
-    }
   }
 }
