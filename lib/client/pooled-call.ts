@@ -72,16 +72,19 @@ export class PooledCall implements SlotRequester, CallSink<object>, Unsubscribab
     this.attemptOpen = true;
     const { interceptors } = this.prepared;
     if (interceptors.length === 0) return this.send(this.prepared);
-    // Each attempt gets fresh metadata, so what a hook adds is never added twice.
+    const changesMetadata = interceptors.some((interceptor) => interceptor.beforeAttempt);
     const attempt: GrpcCallContext = {
       pool: this.context.label,
       method: this.method.path,
       attempt: this.attempt,
-      metadata: this.prepared.metadata.clone(),
+      // Each attempt gets fresh metadata, so what a hook adds is never added twice. Observers
+      // (afterAttempt only) cannot change what is sent: they see the call's own.
+      metadata: changesMetadata ? this.prepared.metadata.clone() : this.prepared.metadata,
       deadline: this.prepared.deadline,
     };
     this.attemptContext = attempt;
     this.attemptStartedAt = performance.now();
+    if (!changesMetadata) return this.send(this.prepared);
     runBeforeAttempt(interceptors, attempt, (error) => {
       if (error !== undefined) {
         this.ended(status.CANCELLED, error.message);
