@@ -17,10 +17,10 @@ import { ECHO_PACKAGE, ECHO_PROTO } from '../test/support/protos.js';
 import { startSilentServer } from '../test/support/silent-server.js';
 import { steadyLoad, type CallRecord } from '../test/support/steady-load.js';
 import { startTcpProxy } from '../test/support/tcp-proxy.js';
+import { sleep } from '../test/support/wait-for.js';
 import { median } from './load.js';
 
 const RUNS = Number(process.env.FAULT_RUNS ?? 3);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Figures = Record<string, number>;
 

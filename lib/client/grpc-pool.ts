@@ -164,7 +164,7 @@ export class GrpcPool
     const channels = this.pool.channelStats();
     return {
       name: poolDisplayName(this.name),
-      state: this.refreshState(),
+      state: this.refreshState(channels),
       channels,
       inFlight: this.pool.inFlight,
       queued: this.pool.queued,
@@ -291,8 +291,8 @@ export class GrpcPool
   }
 
   /** Recomputes the state; publishes and logs a change. */
-  private refreshState(): GrpcPoolState {
-    const next = poolState(this.admission.phase, this.opened, this.pool.channelStats());
+  private refreshState(channels = this.pool.channelStats()): GrpcPoolState {
+    const next = poolState(this.admission.phase, this.opened, channels);
     const previous = this.stateSubject.value;
     if (next !== previous && !this.stateSubject.closed) {
       this.stateSubject.next(next);

@@ -4,9 +4,7 @@ import { createEchoPool, type EchoService } from '../support/echo-client.js';
 import { killEchoProcesses, startEchoProcess } from '../support/echo-process.js';
 import { freePort } from '../support/free-port.js';
 import { steadyLoad } from '../support/steady-load.js';
-import { waitFor } from '../support/wait-for.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep, waitFor } from '../support/wait-for.js';
 
 describe('fault: the backend is killed (SIGKILL) and restarted on the same port under load', () => {
   let pool: GrpcPool | undefined;

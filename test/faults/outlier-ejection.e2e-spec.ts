@@ -4,9 +4,7 @@ import { firstValueFrom } from 'rxjs';
 import type { GrpcPool } from '../../lib/index.js';
 import { createEchoPool, type EchoService } from '../support/echo-client.js';
 import { startEchoServer, type EchoServer } from '../support/echo-server.js';
-import { waitFor } from '../support/wait-for.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep, waitFor } from '../support/wait-for.js';
 
 /** Backends whose connections stay READY but whose every call fails: only outcomes reveal them. */
 describe('fault: outlier ejection across three backends', () => {
