@@ -16,6 +16,7 @@ import { createEchoPool, type EchoService } from './support/echo-client.js';
 import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { failure } from './support/failure.js';
 import { ECHO_PACKAGE, ECHO_PROTO } from './support/protos.js';
+import { closeTestPool } from './support/close-test-pool.js';
 
 /** An app service the interceptor depends on, as a real token source would be. */
 @Injectable()
@@ -53,8 +54,8 @@ describe('call interceptors', () => {
   beforeAll(async () => {
     server = await startEchoServer();
   });
-  afterEach(() => {
-    pool?.close();
+  afterEach(async () => {
+    await closeTestPool(pool);
     pool = undefined;
   });
   afterAll(async () => server.close());

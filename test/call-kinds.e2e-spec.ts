@@ -5,6 +5,7 @@ import { GrpcPoolCallError, GrpcUnknownServiceError, type GrpcPool } from '../li
 import { createEchoPool, type EchoService } from './support/echo-client.js';
 import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { waitFor } from './support/wait-for.js';
+import { closeTestPool } from './support/close-test-pool.js';
 
 describe('service facade: the four call kinds through the pool', () => {
   let server: EchoServer;
@@ -17,8 +18,7 @@ describe('service facade: the four call kinds through the pool', () => {
     echo = pool.getService<EchoService>('EchoService');
   });
   afterAll(async () => {
-    pool.close();
-    await server.close();
+    await closeTestPool(pool, server);
   });
 
   it('makes a unary call, under the camelCase and the proto method name', async () => {

@@ -6,14 +6,14 @@ import type { GrpcPool } from '../lib/index.js';
 import { createEchoPool, type EchoService } from './support/echo-client.js';
 import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { freePort } from './support/free-port.js';
+import { closeTestPool } from './support/close-test-pool.js';
 
 describe('call options and channel options', () => {
   let server: EchoServer | undefined;
   let pool: GrpcPool | undefined;
 
   afterEach(async () => {
-    pool?.close();
-    await server?.close();
+    await closeTestPool(pool, server);
     pool = undefined;
     server = undefined;
   });

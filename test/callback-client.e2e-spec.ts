@@ -5,6 +5,7 @@ import type { EchoReply } from './support/echo-client.js';
 import { createEchoPool } from './support/echo-client.js';
 import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { waitFor } from './support/wait-for.js';
+import { closeTestPool } from './support/close-test-pool.js';
 
 interface CallbackEcho {
   echo(
@@ -24,8 +25,7 @@ describe('getClientByServiceName: a grpc-js style client on the pool', () => {
     pool = createEchoPool(server.address, { pool: { minChannels: 2, maxChannels: 2 } });
   });
   afterAll(async () => {
-    pool.close();
-    await server.close();
+    await closeTestPool(pool, server);
   });
 
   it('makes callback unary calls and streams over the pool channels, counted in stats', async () => {

@@ -6,14 +6,14 @@ import { createEchoPool, type EchoService } from './support/echo-client.js';
 import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { failure } from './support/failure.js';
 import { waitFor } from './support/wait-for.js';
+import { closeTestPool } from './support/close-test-pool.js';
 
 describe('channel pool: limits, queueing and slot accounting', () => {
   let server: EchoServer;
   let pool: GrpcPool;
 
   afterEach(async () => {
-    pool?.close();
-    await server?.close();
+    await closeTestPool(pool, server);
   });
 
   it('queues when full, hands the freed slot to the first waiter, and fails a full queue at once', async () => {

@@ -6,6 +6,7 @@ import { createEchoPool, type EchoService } from './support/echo-client.js';
 import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { failure } from './support/failure.js';
 import { freePort } from './support/free-port.js';
+import { closeTestPool } from './support/close-test-pool.js';
 
 const fast = { initialBackoffMs: 5, maxBackoffMs: 20 };
 
@@ -14,8 +15,7 @@ describe('retries', () => {
   let pool: GrpcPool | undefined;
 
   afterEach(async () => {
-    pool?.close();
-    await server?.close();
+    await closeTestPool(pool, server);
     pool = undefined;
     server = undefined;
   });

@@ -3,14 +3,14 @@ import { firstValueFrom, forkJoin, lastValueFrom } from 'rxjs';
 import type { GrpcPool } from '../lib/index.js';
 import { createEchoPool, type EchoService } from './support/echo-client.js';
 import { startEchoServer, type EchoServer } from './support/echo-server.js';
+import { closeTestPool } from './support/close-test-pool.js';
 
 describe('several backends behind one client', () => {
   let servers: EchoServer[] = [];
   let pool: GrpcPool | undefined;
 
   afterEach(async () => {
-    pool?.close();
-    await Promise.all(servers.map((server) => server.close()));
+    await closeTestPool(pool, ...servers);
     servers = [];
   });
 

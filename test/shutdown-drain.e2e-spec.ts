@@ -7,6 +7,7 @@ import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { failure } from './support/failure.js';
 import { ECHO_PACKAGE, ECHO_PROTO } from './support/protos.js';
 import { waitFor } from './support/wait-for.js';
+import { closeTestPool } from './support/close-test-pool.js';
 
 const DRAINING = 'gRPC pool "ECHO" is draining for shutdown and takes no new calls';
 const CLOSED = 'gRPC pool "ECHO" is closed';
@@ -23,8 +24,7 @@ describe('close(): drain, then close', () => {
   let pool: GrpcPool;
 
   afterEach(async () => {
-    await pool?.close();
-    await server?.close();
+    await closeTestPool(pool, server);
   });
 
   it('calls already started finish (running, queued, streaming); new calls are refused; then every channel closes', async () => {

@@ -5,14 +5,14 @@ import { killEchoProcesses, startEchoProcess } from '../support/echo-process.js'
 import { freePort } from '../support/free-port.js';
 import { steadyLoad } from '../support/steady-load.js';
 import { sleep, waitFor } from '../support/wait-for.js';
+import { closeTestPool } from '../support/close-test-pool.js';
 
 describe('fault: the backend is killed (SIGKILL) and restarted on the same port under load', () => {
   let pool: GrpcPool | undefined;
 
   afterEach(async () => {
-    await pool?.close();
+    await closeTestPool(pool, { close: killEchoProcesses });
     pool = undefined;
-    await killEchoProcesses();
   });
 
   it('calls fail fast while it is down, the pool reconnects, and every call after recovery succeeds', async () => {

@@ -5,15 +5,15 @@ import type { GrpcPool } from '../../lib/index.js';
 import { createEchoPool, type EchoService } from '../support/echo-client.js';
 import { startEchoServer, type EchoServer } from '../support/echo-server.js';
 import { sleep, waitFor } from '../support/wait-for.js';
+import { closeTestPool } from '../support/close-test-pool.js';
 
 describe('channel rotation and recycling', () => {
   let server: EchoServer;
   let pool: GrpcPool | undefined;
 
   afterEach(async () => {
-    await pool?.close();
+    await closeTestPool(pool, server);
     pool = undefined;
-    await server?.close();
   });
 
   it('maxConnectionAgeMs rotates connections without failing a call, even one in flight', async () => {

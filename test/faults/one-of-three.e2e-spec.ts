@@ -4,14 +4,14 @@ import { createEchoPool, type EchoService } from '../support/echo-client.js';
 import { killEchoProcesses, startEchoProcess } from '../support/echo-process.js';
 import { steadyLoad } from '../support/steady-load.js';
 import { waitFor } from '../support/wait-for.js';
+import { closeTestPool } from '../support/close-test-pool.js';
 
 describe('fault: one of three backends dies under load', () => {
   let pool: GrpcPool | undefined;
 
   afterEach(async () => {
-    await pool?.close();
+    await closeTestPool(pool, { close: killEchoProcesses });
     pool = undefined;
-    await killEchoProcesses();
   });
 
   it('at most the calls in flight on it fail; the other two serve the rest', async () => {

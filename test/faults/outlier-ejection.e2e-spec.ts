@@ -5,6 +5,7 @@ import type { GrpcPool } from '../../lib/index.js';
 import { createEchoPool, type EchoService } from '../support/echo-client.js';
 import { startEchoServer, type EchoServer } from '../support/echo-server.js';
 import { sleep, waitFor } from '../support/wait-for.js';
+import { closeTestPool } from '../support/close-test-pool.js';
 
 /** Backends whose connections stay READY but whose every call fails: only outcomes reveal them. */
 describe('fault: outlier ejection across three backends', () => {
@@ -12,9 +13,8 @@ describe('fault: outlier ejection across three backends', () => {
   let pool: GrpcPool | undefined;
 
   afterEach(async () => {
-    await pool?.close();
+    await closeTestPool(pool, ...servers);
     pool = undefined;
-    await Promise.all(servers.map((server) => server.close()));
     servers = [];
   });
 

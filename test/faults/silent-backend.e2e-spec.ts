@@ -7,6 +7,7 @@ import { failure } from '../support/failure.js';
 import { ECHO_PACKAGE, ECHO_PROTO } from '../support/protos.js';
 import { startSilentServer, type SilentServer } from '../support/silent-server.js';
 import { waitFor } from '../support/wait-for.js';
+import { closeTestPool } from '../support/close-test-pool.js';
 
 /** A backend that accepts TCP and never completes the HTTP/2 handshake (grpc-node#2785). */
 describe('fault: a backend that accepts TCP and never speaks', () => {
@@ -14,9 +15,8 @@ describe('fault: a backend that accepts TCP and never speaks', () => {
   let pool: GrpcPool | undefined;
 
   afterEach(async () => {
-    await pool?.close();
+    await closeTestPool(pool, silent);
     pool = undefined;
-    await silent?.close();
   });
 
   it('no caller hangs past its deadline, and the stuck channel is replaced every connectTimeoutMs', async () => {

@@ -7,6 +7,7 @@ import { startEchoServer, type EchoServer } from '../support/echo-server.js';
 import { failure } from '../support/failure.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait-for.js';
+import { closeTestPool } from '../support/close-test-pool.js';
 
 // The server must accept pings this often, or it answers them with GOAWAY (too_many_pings).
 const PERMISSIVE_SERVER = {
@@ -22,10 +23,8 @@ describe('fault: a silently dead connection', () => {
   let pool: GrpcPool | undefined;
 
   afterEach(async () => {
-    await pool?.close();
+    await closeTestPool(pool, proxy, server);
     pool = undefined;
-    await proxy?.close();
-    await server?.close();
   });
 
   it('keepalive finds it with no call running, and the next call goes over a new connection', async () => {

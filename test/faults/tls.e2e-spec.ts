@@ -8,6 +8,7 @@ import { startEchoServer, type EchoServer } from '../support/echo-server.js';
 import { failure } from '../support/failure.js';
 import { makeCertificates, type TestCertificates } from '../support/certificates.js';
 import { ECHO_PACKAGE, ECHO_PROTO } from '../support/protos.js';
+import { closeTestPool } from '../support/close-test-pool.js';
 
 describe('TLS and mutual TLS, with certificates made for the test', () => {
   let certs: TestCertificates;
@@ -19,9 +20,8 @@ describe('TLS and mutual TLS, with certificates made for the test', () => {
   });
   afterAll(() => certs.remove());
   afterEach(async () => {
-    await pool?.close();
+    await closeTestPool(pool, server);
     pool = undefined;
-    await server?.close();
     server = undefined;
   });
 
