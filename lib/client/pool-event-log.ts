@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { GrpcPoolState } from '../interfaces/stats.interface.js';
-import { isLoopbackTarget } from '../options/tls-credentials.js';
+import { isLoopbackTarget } from '../options/loopback-target.js';
 import type { PooledChannel } from '../pool/pooled-channel.js';
 
 /**

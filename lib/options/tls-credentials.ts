@@ -22,17 +22,3 @@ export function tlsCredentials(poolName: GrpcPoolName, tls: GrpcTlsOptions): Cha
   };
   return credentials.createSsl(pem(tls.ca, 'ca'), pem(tls.key, 'key'), pem(tls.cert, 'cert'));
 }
-
-/** Loopback targets (and unix sockets) carry plaintext safely; anything else should use TLS. */
-export function isLoopbackTarget(target: string): boolean {
-  if (target.startsWith('unix:')) return true;
-  const addresses = target.replace(/^(dns|ipv4|ipv6):(\/\/[^/]*\/)?/, '').split(',');
-  return addresses.every((address) => {
-    const host = address.startsWith('[')
-      ? address.slice(1, address.indexOf(']'))
-      : address.includes(':') && address.indexOf(':') === address.lastIndexOf(':')
-        ? address.slice(0, address.indexOf(':'))
-        : address;
-    return host === 'localhost' || host.startsWith('127.') || host === '::1';
-  });
-}

@@ -238,14 +238,20 @@ export class ChannelPool {
     return channel.target === avoid.target && this.config.targets.length > 1 ? 0.75 : 0;
   }
 
-  private addChannel(): PooledChannel {
+  /** A new channel to `target`, watched and stamped for rotation; the caller places it. */
+  private newChannel(target: string): PooledChannel {
     const channel = this.config.createChannel(
       this.nextChannelId++,
-      this.leastUsedTarget(),
+      target,
       this.channelStateChanged,
     );
-    this.channels.push(channel);
     this.rotation.stamp(channel);
+    return channel;
+  }
+
+  private addChannel(): PooledChannel {
+    const channel = this.newChannel(this.leastUsedTarget());
+    this.channels.push(channel);
     this.startIdleSweep();
     this.startAgeSweep();
     return channel;
@@ -255,13 +261,8 @@ export class ChannelPool {
   private replaceStuck(channel: PooledChannel): void {
     const index = this.channels.indexOf(channel);
     if (this.closed || index === -1) return;
-    const replacement = this.config.createChannel(
-      this.nextChannelId++,
-      channel.target,
-      this.channelStateChanged,
-    );
+    const replacement = this.newChannel(channel.target);
     this.channels[index] = replacement;
-    this.rotation.stamp(replacement);
     for (const other of this.channels)
       if (other.successor === channel) other.successor = replacement;
     // Calls waiting inside it fail as never sent (UNAVAILABLE), so they may be retried elsewhere.
@@ -280,12 +281,7 @@ export class ChannelPool {
    */
   private rotate(channel: PooledChannel, reason: string, trouble: boolean): void {
     if (channel.successor !== undefined || channel.retiring) return;
-    const successor = this.config.createChannel(
-      this.nextChannelId++,
-      channel.target,
-      this.channelStateChanged,
-    );
-    this.rotation.stamp(successor);
+    const successor = this.newChannel(channel.target);
     channel.successor = successor;
     this.channels.push(successor);
     successor.connect();

@@ -27,6 +27,7 @@ export type OutlierListener = (target: string, ejected: boolean, detail: string)
  * then one call probes it, and its success admits it again. Never more than
  * half of the backends are ejected at once, so a fault that hits all of
  * them (or a single backend) cannot leave a pool with nowhere to send calls.
+ * The pool creates one only when it has two backends or more.
  */
 export class OutlierDetector {
   private readonly records = new Map<string, BackendRecord>();
@@ -59,7 +60,6 @@ export class OutlierDetector {
    * `ok` is any answer from it, `inconclusive` (cancelled, deadline) proves nothing.
    */
   report(target: string, outcome: 'ok' | 'failed' | 'inconclusive'): void {
-    if (this.targets.length < 2) return;
     const record = this.recordOf(target);
     if (outcome === 'inconclusive') {
       // A probe that proved nothing frees the way for the next one.
