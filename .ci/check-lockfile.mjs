@@ -19,4 +19,6 @@ if (versionless.length > 0) {
   );
   process.exit(1);
 }
-console.log(`package-lock.json: all ${Object.keys(lockfile.packages ?? {}).length - 1} package entries have a version`);
+console.log(
+  `package-lock.json: all ${Object.keys(lockfile.packages ?? {}).length - 1} package entries have a version`,
+);
