@@ -70,8 +70,8 @@ describe('no reconnect storm on mixed failures', () => {
     );
 
     // The load really was the mix: both kinds of failure, and many of them.
-    expect(records.filter((record) => record.code === 14).length).toBeGreaterThan(100);
-    expect(records.filter((record) => record.code === 5).length).toBeGreaterThan(100);
+    expect(records.filter((record) => record.code === 14).length).toBeGreaterThan(20);
+    expect(records.filter((record) => record.code === 5).length).toBeGreaterThan(20);
     // Channels the pool may open for load, plus one replacement per backoff step, plus one of slack.
     expect(connections).toBeLessThanOrEqual(MAX_CHANNELS + scheduled(elapsedMs) + 1);
     expect(replacementLines.length).toBeLessThanOrEqual(scheduled(elapsedMs) + 1);
