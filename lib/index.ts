@@ -17,6 +17,7 @@ export {
   type GrpcHttpErrorBody,
 } from './filters/grpc-to-http-exception.filter.js';
 export { httpStatusForGrpc } from './filters/grpc-status-to-http.js';
+export type { GrpcToHttpExceptionFilterOptions } from './interfaces/http-filter-options.interface.js';
 export type {
   GrpcPoolCallOptions,
   GrpcDefaultCallOptions,

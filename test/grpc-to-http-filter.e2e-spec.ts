@@ -12,6 +12,7 @@ import {
 } from '../lib/index.js';
 import type { EchoService } from './support/echo-client.js';
 import { startEchoHttpApp, type EchoHttpApp } from './support/echo-http-app.js';
+import { freePort } from './support/free-port.js';
 
 @Controller()
 class FailingController {
@@ -46,33 +47,32 @@ describe('GrpcToHttpExceptionFilter in an express app', () => {
   });
   afterAll(async () => echoApp.close());
 
+  const details = (code: status) => `failed on purpose: code ${code}`;
   it.each([
-    [status.NOT_FOUND, 404],
-    [status.INVALID_ARGUMENT, 400],
-    [status.FAILED_PRECONDITION, 400],
-    [status.OUT_OF_RANGE, 400],
-    [status.UNAUTHENTICATED, 401],
-    [status.PERMISSION_DENIED, 403],
-    [status.ALREADY_EXISTS, 409],
-    [status.ABORTED, 409],
-    [status.RESOURCE_EXHAUSTED, 429],
-    [status.UNIMPLEMENTED, 501],
-    [status.UNAVAILABLE, 503],
-    [status.DEADLINE_EXCEEDED, 504],
-    [status.INTERNAL, 500],
-    [status.DATA_LOSS, 500],
-    [status.UNKNOWN, 500],
+    [status.NOT_FOUND, 404, details(status.NOT_FOUND)],
+    [status.INVALID_ARGUMENT, 400, details(status.INVALID_ARGUMENT)],
+    [status.FAILED_PRECONDITION, 400, details(status.FAILED_PRECONDITION)],
+    [status.OUT_OF_RANGE, 400, details(status.OUT_OF_RANGE)],
+    [status.UNAUTHENTICATED, 401, details(status.UNAUTHENTICATED)],
+    [status.PERMISSION_DENIED, 403, details(status.PERMISSION_DENIED)],
+    [status.ALREADY_EXISTS, 409, details(status.ALREADY_EXISTS)],
+    [status.ABORTED, 409, details(status.ABORTED)],
+    [status.RESOURCE_EXHAUSTED, 429, details(status.RESOURCE_EXHAUSTED)],
+    // 5xx: a fixed text per status, not the server's details.
+    [status.UNIMPLEMENTED, 501, 'not implemented by the upstream service'],
+    [status.UNAVAILABLE, 503, 'upstream service unavailable'],
+    [status.DEADLINE_EXCEEDED, 504, 'upstream service timed out'],
+    [status.CANCELLED, 500, 'upstream call cancelled'],
+    [status.INTERNAL, 500, 'upstream service error'],
+    [status.DATA_LOSS, 500, 'upstream service error'],
+    [status.UNKNOWN, 500, 'upstream service error'],
   ])(
-    'answers gRPC status %i with HTTP %i, the status name and details, and no metadata',
-    async (code, http) => {
+    'answers gRPC status %i with HTTP %i, the status name and %j, and no metadata',
+    async (code, http, message) => {
       const response = await fetch(`${base}/grpc/${code}`);
       expect(response.status).toBe(http);
       const body = (await response.json()) as Record<string, unknown>;
-      expect(body).toEqual({
-        statusCode: http,
-        error: status[code],
-        message: `failed on purpose: code ${code}`,
-      });
+      expect(body).toEqual({ statusCode: http, error: status[code], message });
       expect(JSON.stringify(body)).not.toContain('echo-server');
     },
   );
@@ -89,5 +89,77 @@ describe('GrpcToHttpExceptionFilter in an express app', () => {
   it('maps every status the issue lists, others to 500', () => {
     expect(httpStatusForGrpc(status.OK)).toBe(200);
     expect(httpStatusForGrpc(status.CANCELLED)).toBe(500);
+  });
+});
+
+describe('GrpcToHttpExceptionFilter and transport failures', () => {
+  let deadPort: number;
+  const apps: EchoHttpApp[] = [];
+  /** An app whose pool points at a port nothing listens on, with the filter registered globally. */
+  async function startDeadBackendApp(filter: GrpcToHttpExceptionFilter): Promise<string> {
+    const echoApp = await startEchoHttpApp({
+      controllers: [FailingController],
+      client: { url: `127.0.0.1:${deadPort}`, defaultCallOptions: { retry: false } },
+      configure: (app) => app.useGlobalFilters(filter),
+    });
+    apps.push(echoApp);
+    return echoApp.base;
+  }
+
+  beforeAll(async () => {
+    deadPort = await freePort();
+  });
+  afterAll(async () => {
+    await Promise.all(apps.map((echoApp) => echoApp.close()));
+  });
+
+  it('answers a refused connection with a fixed text: no address, no port, no errno', async () => {
+    const base = await startDeadBackendApp(new GrpcToHttpExceptionFilter());
+    const response = await fetch(`${base}/grpc/0`);
+    expect(response.status).toBe(503);
+    const text = await response.text();
+    expect(JSON.parse(text)).toEqual({
+      statusCode: 503,
+      error: 'UNAVAILABLE',
+      message: 'upstream service unavailable',
+    });
+    expect(text).not.toContain(String(deadPort));
+    expect(text).not.toContain('ECONNREFUSED');
+  });
+
+  it('exposeServerErrorDetails: true sends the details of a refused connection', async () => {
+    const base = await startDeadBackendApp(
+      new GrpcToHttpExceptionFilter({ exposeServerErrorDetails: true }),
+    );
+    const refused = await fetch(`${base}/grpc/0`);
+    expect(refused.status).toBe(503);
+    const body = (await refused.json()) as { error: string; message: string };
+    expect(body.error).toBe('UNAVAILABLE');
+    expect(body.message).toContain(`ECONNREFUSED 127.0.0.1:${deadPort}`);
+  });
+
+  it('exposeServerErrorDetails: true with a live backend: 5xx and 4xx carry the details', async () => {
+    const echoApp = await startEchoHttpApp({
+      controllers: [FailingController],
+      providers: [
+        {
+          provide: APP_FILTER,
+          useValue: new GrpcToHttpExceptionFilter({ exposeServerErrorDetails: true }),
+        },
+      ],
+    });
+    apps.push(echoApp);
+    for (const [code, http] of [
+      [status.INTERNAL, 500],
+      [status.NOT_FOUND, 404],
+    ]) {
+      const response = await fetch(`${echoApp.base}/grpc/${code}`);
+      expect(response.status).toBe(http);
+      expect(await response.json()).toEqual({
+        statusCode: http,
+        error: status[code],
+        message: `failed on purpose: code ${code}`,
+      });
+    }
   });
 });

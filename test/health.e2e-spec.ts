@@ -12,7 +12,9 @@ import {
   GrpcPoolOptionsError,
   type GrpcPoolClientOptions,
 } from '../lib/index.js';
-import { createEchoPool } from './support/echo-client.js';
+import { status } from '@grpc/grpc-js';
+import { firstValueFrom } from 'rxjs';
+import { createEchoPool, type EchoService } from './support/echo-client.js';
 import { killEchoProcesses, startEchoProcess } from './support/echo-process.js';
 import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { ECHO_PACKAGE, ECHO_PROTO } from './support/protos.js';
@@ -249,6 +251,61 @@ describe('GrpcPoolHealthIndicator with @nestjs/terminus', () => {
       state: 'closed',
       reason: 'the pool is closed',
     });
+  });
+});
+
+describe('lastError in health results', () => {
+  let server: EchoServer | undefined;
+  let pool: GrpcPool | undefined;
+  afterEach(async () => {
+    await pool?.close();
+    await server?.close();
+    pool = server = undefined;
+  });
+
+  it('says when it happened, is marked stale once every channel is READY again, fresh on the next failure', async () => {
+    server = await startEchoServer();
+    const { port } = server;
+    pool = createEchoPool(server.address, { defaultCallOptions: { retry: false } });
+    const echo = pool.getService<EchoService>('EchoService');
+    await waitFor(() => pool!.stats().state === 'ready', 5000, 'the first connection');
+    expect((await pool.checkHealth()).ECHO.lastError).toBeUndefined();
+
+    await server.close();
+    server = undefined;
+    const failedAfter = Date.now();
+    await expect(firstValueFrom(echo.echo({ message: 'x' }))).rejects.toMatchObject({
+      code: status.UNAVAILABLE,
+    });
+    const failedBefore = Date.now();
+    const outage = (await pool.checkHealth()).ECHO;
+    expect(outage.lastError).toMatch(/^UNAVAILABLE: .*ECONNREFUSED/);
+    const at = Date.parse(outage.lastErrorAt!);
+    expect(at).toBeGreaterThanOrEqual(failedAfter);
+    expect(at).toBeLessThanOrEqual(failedBefore);
+    expect(outage).not.toHaveProperty('lastErrorStale');
+
+    // The backend comes back where it was; the pool reconnects on its own.
+    server = await startEchoServer({ port });
+    await waitFor(() => pool!.stats().state === 'ready', 20_000, 'the reconnection');
+    const recovered = (await pool.checkHealth()).ECHO;
+    expect(recovered).toMatchObject({
+      status: 'up',
+      lastError: outage.lastError,
+      lastErrorAt: outage.lastErrorAt,
+      lastErrorStale: true,
+    });
+
+    // A failure on READY channels is the present trouble again.
+    await expect(
+      firstValueFrom(echo.echo({ message: 'y', failWith: status.UNAVAILABLE })),
+    ).rejects.toMatchObject({
+      code: status.UNAVAILABLE,
+    });
+    const fresh = (await pool.checkHealth()).ECHO;
+    expect(fresh.lastError).toBe('UNAVAILABLE: failed on purpose: y');
+    expect(Date.parse(fresh.lastErrorAt!)).toBeGreaterThanOrEqual(at);
+    expect(fresh).not.toHaveProperty('lastErrorStale');
   });
 });
 

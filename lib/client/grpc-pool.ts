@@ -193,6 +193,7 @@ export class GrpcPool
       stats: this.stats(),
       targets: this.options.targets,
       lastError: this.metrics.lastUnavailable,
+      readySince: this.events.readySince,
       remote,
     });
   }

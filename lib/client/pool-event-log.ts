@@ -15,6 +15,8 @@ export class PoolEventLog {
   /** The failure last logged, until the pool is ready again. */
   private failureLogged: 'down' | 'degraded' | undefined;
   private appShuttingDown = false;
+  /** When every channel was last READY again: a failure before it is history (health marks it stale). */
+  readySince: Date | undefined;
 
   constructor(
     displayName: string,
@@ -39,6 +41,7 @@ export class PoolEventLog {
   }
 
   stateChanged(next: GrpcPoolState, lastError: string | undefined): void {
+    if (next === 'ready') this.readySince = new Date();
     if (next === 'ready' && this.failureLogged !== undefined) {
       this.failureLogged = undefined;
       this.logger.log(`Channels to ${this.targets} are ready again`);

@@ -1,49 +1,68 @@
-import { Catch, type ArgumentsHost, type HttpServer } from '@nestjs/common';
-import { BaseExceptionFilter } from '@nestjs/core';
+import { Catch, Inject, Optional, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { isGrpcServiceError } from '../errors/is-grpc-service-error.js';
+import { throwError, type Observable } from 'rxjs';
+import type { GrpcToHttpExceptionFilterOptions } from '../interfaces/http-filter-options.interface.js';
 import { httpStatusForGrpc } from './grpc-status-to-http.js';
+import { GrpcServiceErrorType } from './grpc-service-error-type.js';
+import { replyWithoutAdapter } from './reply-without-adapter.js';
+import { serverErrorText } from './server-error-text.js';
 
-/** What the filter answers: the gRPC status by name and its details, never its metadata. */
+/** What the filter answers: the gRPC status by name and a message, never the error's metadata. */
 export interface GrpcHttpErrorBody {
   statusCode: number;
   /** The gRPC status name, e.g. `NOT_FOUND`. */
   error: string;
-  /** The gRPC status details. */
+  /** The server's details for a 4xx; a fixed text per status for a 5xx unless `exposeServerErrorDetails`. */
   message: string;
 }
 
 /**
  * Answers an HTTP request whose handler failed with a gRPC error with the
  * matching HTTP status (NOT_FOUND 404, UNAVAILABLE 503, DEADLINE_EXCEEDED
- * 504, ...) and a JSON body with the status name and details. The error's
- * metadata is never sent: it may carry credentials. Everything else goes to
- * Nest's default handling.
+ * 504, ...) and a JSON body with the status name and a message. The error's
+ * metadata is never sent: it may carry credentials. It catches gRPC errors
+ * only, so every other error gets Nest's own answer.
  *
- * Register it with `{ provide: APP_FILTER, useClass: GrpcToHttpExceptionFilter }`
- * (Nest then injects the HTTP adapter it answers through).
+ * Register it any way Nest allows, with the same answers:
+ * `{ provide: APP_FILTER, useClass: GrpcToHttpExceptionFilter }`,
+ * `app.useGlobalFilters(new GrpcToHttpExceptionFilter())`,
+ * `@UseFilters(GrpcToHttpExceptionFilter)` or `@UseFilters(new GrpcToHttpExceptionFilter())`.
  * @publicApi
  */
-@Catch()
-export class GrpcToHttpExceptionFilter extends BaseExceptionFilter {
-  catch(exception: unknown, host: ArgumentsHost): void {
-    if (host.getType() !== 'http' || !isGrpcServiceError(exception)) {
-      return super.catch(exception, host);
-    }
+@Catch(GrpcServiceErrorType)
+export class GrpcToHttpExceptionFilter implements ExceptionFilter<ServiceError> {
+  /** Set by Nest when it creates the filter; one made with `new` answers through the response itself. */
+  @Optional()
+  @Inject()
+  protected readonly httpAdapterHost?: HttpAdapterHost;
+
+  protected readonly exposeServerErrorDetails: boolean;
+
+  constructor(@Optional() options?: GrpcToHttpExceptionFilterOptions) {
+    this.exposeServerErrorDetails = options?.exposeServerErrorDetails === true;
+  }
+
+  catch(exception: ServiceError, host: ArgumentsHost): void | Observable<never> {
+    // Bound to a gRPC or WebSocket handler too (a global filter in a hybrid
+    // app): hand the error back as an RPC filter does.
+    if (host.getType() !== 'http') return throwError(() => exception);
     const body = this.toBody(exception);
-    this.server().reply(host.switchToHttp().getResponse(), body, body.statusCode);
+    const response: unknown = host.switchToHttp().getResponse();
+    const adapter = this.httpAdapterHost?.httpAdapter;
+    if (adapter === undefined) return replyWithoutAdapter(response, body, body.statusCode);
+    if (adapter.isHeadersSent(response)) adapter.end(response);
+    else adapter.reply(response, body, body.statusCode);
   }
 
   /** Override to shape the body differently; keep metadata out of it. */
   protected toBody(error: ServiceError): GrpcHttpErrorBody {
+    const statusCode = httpStatusForGrpc(error.code);
+    const serverError = statusCode >= 500 && !this.exposeServerErrorDetails;
     return {
-      statusCode: httpStatusForGrpc(error.code),
+      statusCode,
       error: status[error.code],
-      message: error.details,
+      message: serverError ? serverErrorText(error.code) : error.details,
     };
-  }
-
-  protected server(): HttpServer {
-    return this.applicationRef ?? this.httpAdapterHost!.httpAdapter;
   }
 }

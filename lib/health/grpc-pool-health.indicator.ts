@@ -15,7 +15,7 @@ import type {
  * which answers 503), without importing terminus:
  *
  * ```ts
- * check(() => [() => this.grpc.isHealthy('ORDERS', { remote: true })])
+ * this.health.check([() => this.grpc.isHealthy('ORDERS', { remote: true })])
  * ```
  * @publicApi
  */

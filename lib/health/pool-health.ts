@@ -11,6 +11,8 @@ export interface HealthEvidence {
   stats: GrpcPoolStats;
   targets: readonly string[];
   lastError: { message: string; at: Date } | undefined;
+  /** When every channel was last READY again. */
+  readySince: Date | undefined;
   remote: RemoteHealthOutcome | undefined;
 }
 
@@ -23,7 +25,7 @@ export function poolHealth(
   settings: HealthSettings,
   evidence: HealthEvidence,
 ): GrpcPoolHealthResult {
-  const { stats, targets, lastError, remote } = evidence;
+  const { stats, targets, lastError, readySince, remote } = evidence;
   const channels: Partial<Record<GrpcChannelState, number>> = {};
   for (const channel of stats.channels)
     channels[channel.state] = (channels[channel.state] ?? 0) + 1;
@@ -42,6 +44,8 @@ export function poolHealth(
   if (lastError !== undefined) {
     details.lastError = lastError.message;
     details.lastErrorAt = lastError.at.toISOString();
+    // Kept, as the last thing that went wrong, but not the cause of anything now.
+    if (readySince !== undefined && readySince >= lastError.at) details.lastErrorStale = true;
   }
   if (remote !== undefined) details.remote = remote;
   return { [settings.key]: details };

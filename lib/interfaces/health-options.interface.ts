@@ -37,6 +37,8 @@ export interface GrpcPoolHealthDetails {
   lastError?: string;
   /** When it happened (ISO 8601). */
   lastErrorAt?: string;
+  /** Present (true) when every channel has been READY again since `lastError`: it is history, not the present trouble. */
+  lastErrorStale?: true;
   /** The remote check's outcome, when one ran. */
   remote?: { service: string; status?: string; error?: string };
 }

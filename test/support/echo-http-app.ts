@@ -17,6 +17,8 @@ export async function startEchoHttpApp(setup: {
   controllers: Type[];
   providers?: Provider[];
   client?: Partial<GrpcPoolClientOptions>;
+  /** Runs before the app listens (e.g. `app.useGlobalFilters(...)`). */
+  configure?: (app: INestApplication) => void;
 }): Promise<EchoHttpApp> {
   const server = await startEchoServer();
   class AppModule {}
@@ -39,6 +41,7 @@ export async function startEchoHttpApp(setup: {
   })(AppModule);
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
+  setup.configure?.(app);
   await app.listen(0, '127.0.0.1');
   const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {

@@ -9,6 +9,8 @@ export interface TcpProxy {
   address: string;
   /** Connections accepted so far. */
   connections: number;
+  /** Bytes passed from clients to the backend so far. */
+  bytesToBackend: number;
   /** From now on, live connections pass nothing (new ones still work). */
   blackHoleLiveConnections(): void;
   close(): Promise<void>;
@@ -20,13 +22,17 @@ export async function startTcpProxy(backend: string): Promise<TcpProxy> {
     backend.slice(backend.lastIndexOf(':') + 1),
   ];
   const pairs = new Set<{ client: Socket; upstream: Socket; dead: boolean }>();
-  const state = { connections: 0 };
+  const state = { connections: 0, bytesToBackend: 0 };
   const server = createServer((client) => {
     state.connections++;
     const upstream = connect(Number(port), host);
     const pair = { client, upstream, dead: false };
     pairs.add(pair);
-    client.on('data', (chunk) => pair.dead || upstream.write(chunk));
+    client.on('data', (chunk: Buffer) => {
+      if (pair.dead) return;
+      state.bytesToBackend += chunk.length;
+      upstream.write(chunk);
+    });
     upstream.on('data', (chunk) => pair.dead || client.write(chunk));
     const end = (): void => {
       pairs.delete(pair);
@@ -45,6 +51,9 @@ export async function startTcpProxy(backend: string): Promise<TcpProxy> {
     address: `127.0.0.1:${proxyPort}`,
     get connections() {
       return state.connections;
+    },
+    get bytesToBackend() {
+      return state.bytesToBackend;
     },
     blackHoleLiveConnections: () => {
       for (const pair of pairs) pair.dead = true;
