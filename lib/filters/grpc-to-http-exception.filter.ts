@@ -45,8 +45,9 @@ export class GrpcToHttpExceptionFilter implements ExceptionFilter<ServiceError> 
 
   catch(exception: ServiceError, host: ArgumentsHost): void | Observable<never> {
     // Bound to a gRPC or WebSocket handler too (a global filter in a hybrid
-    // app): hand the error back as an RPC filter does.
-    if (host.getType() !== 'http') return throwError(() => exception);
+    // app): hand the status back as an RPC filter does, without the backend's
+    // metadata, which would otherwise travel on to this service's caller.
+    if (host.getType() !== 'http') return throwError(() => withoutMetadata(exception));
     const body = this.toBody(exception);
     const response: unknown = host.switchToHttp().getResponse();
     const adapter = this.httpAdapterHost?.httpAdapter;
@@ -65,4 +66,9 @@ export class GrpcToHttpExceptionFilter implements ExceptionFilter<ServiceError> 
       message: serverError ? serverErrorText(error.code) : error.details,
     };
   }
+}
+
+/** The error's status and message, for a caller that is not the backend's. */
+function withoutMetadata(error: ServiceError): Pick<ServiceError, 'code' | 'details' | 'message'> {
+  return { code: error.code, details: error.details, message: error.message };
 }
