@@ -60,9 +60,11 @@ export function createCallbackClient(
       if (problem !== undefined) throw callFailures.invalidArgument(label, problem);
       const lease = pool.acquireNow();
       const startedAt = performance.now();
-      metrics.started++;
       try {
+        // grpc-js throws here on bad arguments (a unary call without a callback): such a call
+        // never started, so it is counted only once grpc-js has accepted it.
         const active = clientOn(lease.channel)[protoName](...args);
+        metrics.started++;
         const registered: AbortableCall = { abort: () => active.cancel() };
         admission.register(registered);
         active.on('status', (final) => {
