@@ -5,6 +5,7 @@ import { firstValueFrom, lastValueFrom, of, type Observable } from 'rxjs';
 import {
   GrpcPoolModule,
   GrpcPoolOptionsError,
+  GrpcTimeout,
   type GrpcPool,
   type GrpcPoolClientOptions,
 } from '../lib/index.js';
@@ -209,6 +210,15 @@ describe('bad input: every case fails by name, and nothing is held', () => {
     // An invalid call counts as started and failed, like any call that fails.
     expect(pool.stats().calls.byCode.INVALID_ARGUMENT).toBe(failedBefore + 1);
     await expectNothingHeld();
+  });
+
+  it('@GrpcTimeout and isHealthy() durations have the same bound: 2^31 ms fails by name', async () => {
+    expect(() => GrpcTimeout(TOO_LONG_FOR_A_TIMER)).toThrow(
+      '@GrpcTimeout(ms): ms must be <= 2147483647 (about 24.8 days, the longest timer Node can set) (got 2147483648)',
+    );
+    await expect(pool.checkHealth({ timeoutMs: TOO_LONG_FOR_A_TIMER })).rejects.toThrow(
+      'Invalid options for gRPC pool "ECHO": isHealthy.timeoutMs must be <= 2147483647',
+    );
   });
 
   it('suggests the option a typo meant', async () => {

@@ -29,7 +29,7 @@ function nested(path: string, value: unknown): Record<string, unknown> {
 }
 
 describe('client options are validated at start-up, naming the client, the field and the rule', () => {
-  it.each([
+  it.each<[Record<string, unknown>, string]>([
     [{ pool: { maxChannels: 0 } }, 'pool.maxChannels must be an integer >= 1 (got 0)'],
     [
       { pool: { minChannels: 5, maxChannels: 2 } },
@@ -166,7 +166,7 @@ describe('client options are validated at start-up, naming the client, the field
       'keepalive.keepaliveTimeMs',
       'keepalive.keepaliveTimeoutMs',
       'keepalive.http2MinTimeBetweenPingsMs',
-    ].map((field) => [
+    ].map((field): [Record<string, unknown>, string] => [
       nested(field, 2 ** 31),
       `${field} must be <= 2147483647 (about 24.8 days, the longest timer Node can set) (got 2147483648)`,
     ]),
@@ -263,30 +263,31 @@ describe('client options are validated at start-up, naming the client, the field
     pool.close();
   });
 
-  it.each([
-    'localhost',
-    '127.0.0.1:50051',
-    'orders.internal:443',
-    '[::1]:50051',
-    '[::1]',
-    '::1',
-    'dns:///orders.internal:50051',
-    'dns://8.8.8.8:53/orders.internal:50051',
-    'dns:orders.internal:50051',
-    'ipv4:127.0.0.1:1,127.0.0.2:2',
-    'ipv6:[::1]:50051,::2',
-    'unix:/tmp/orders.sock',
-    'unix:///tmp/orders.sock',
-    'unix:relative.sock',
-    'xds:///orders',
-    ['127.0.0.1:1', 'dns:///b:2', 'unix:/tmp/c.sock'],
-  ])('accepts the target %j (no port means 443, as in gRPC)', (url) => {
-    const pool = startUp({ url, pool: { minChannels: 0 } })();
-    pool.close();
+  it('accepts every valid target shape (a host without a port means 443), and not its broken twin', () => {
+    const valid = [
+      'localhost',
+      '127.0.0.1:50051',
+      'orders.internal:443',
+      '[::1]:50051',
+      '[::1]',
+      '::1',
+      'dns:///orders.internal:50051',
+      'dns://8.8.8.8:53/orders.internal:50051',
+      'dns:orders.internal:50051',
+      'ipv4:127.0.0.1:1,127.0.0.2:2',
+      'ipv6:[::1]:50051,::2',
+      'unix:/tmp/orders.sock',
+      'unix:///tmp/orders.sock',
+      'unix:relative.sock',
+      'xds:///orders',
+      ['127.0.0.1:1', 'dns:///b:2', 'unix:/tmp/c.sock'],
+    ];
+    for (const url of valid) startUp({ url, pool: { minChannels: 0 } })().close();
+    expect(startUp({ url: 'orders.internal:65536' })).toThrow('url "orders.internal:65536"');
   });
 
-  it('accepts the longest duration, 2147483647 ms, and channel options of the right types', () => {
-    const pool = startUp({
+  it('accepts a duration of 2147483647 ms and channel options of the right types, not one ms more', () => {
+    startUp({
       pool: { minChannels: 0, acquireTimeoutMs: 2_147_483_647 },
       defaultCallOptions: { timeoutMs: 2_147_483_647 },
       channelOptions: {
@@ -296,8 +297,10 @@ describe('client options are validated at start-up, naming the client, the field
         'grpc.service_config': '{}',
         'grpc.some_future_option': 'anything',
       },
-    })();
-    pool.close();
+    })().close();
+    expect(startUp({ pool: { acquireTimeoutMs: 2_147_483_648 } })).toThrow(
+      'pool.acquireTimeoutMs must be <= 2147483647',
+    );
   });
 
   it('accepts valid options and opens nothing before start-up', () => {

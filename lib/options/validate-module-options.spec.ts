@@ -90,9 +90,12 @@ describe('module options are validated when the module is declared', () => {
     }
   });
 
-  it('accepts what the README shows', () => {
+  it('accepts what the README shows, and not the same with an unknown key', () => {
     expect(() => forms.register({ clients: [client], isGlobal: true })).not.toThrow();
     expect(() => forms.registerAsync({ clients: [factory] })).not.toThrow();
     expect(() => forms.forRoot({ defaults: { pool: { maxChannels: 2 } } })).not.toThrow();
+    expect(() => forms.register({ clients: [client], isGlobal: true, other: 1 })).toThrow(
+      'options.other is not a known option',
+    );
   });
 });
