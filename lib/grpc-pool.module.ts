@@ -8,9 +8,12 @@ import type {
   GrpcPoolRootAsyncOptions,
   GrpcPoolRootOptions,
 } from './interfaces/module-options.interface.js';
+import { validateModuleOptions, validateRootOptions } from './options/validate-module-options.js';
 
 /**
- * Registers one pooled gRPC client per remote service. Each client is
+ * Registers one pooled gRPC client per remote service. Each form checks its
+ * own options when called (unknown keys, client entries, duplicate names);
+ * each client's options are checked when its pool is built. Each client is
  * provided under its `name`, like `ClientsModule`, so `@Inject(name)` and
  * `@InjectGrpcPool(name)` both work. Every form also provides
  * `GrpcPoolHealthIndicator`, which finds any registered pool by name.
@@ -20,6 +23,7 @@ import type {
 export class GrpcPoolModule {
   /** Registers clients whose options are known up front. */
   static register(options: GrpcPoolModuleOptions): DynamicModule {
+    validateModuleOptions(options, 'register');
     const providers = options.clients.map((client) => createPoolProvider(client));
     return {
       module: GrpcPoolModule,
@@ -31,6 +35,7 @@ export class GrpcPoolModule {
 
   /** Registers clients whose options come from a factory or a class (e.g. from `ConfigService`). */
   static registerAsync(options: GrpcPoolModuleAsyncOptions): DynamicModule {
+    validateModuleOptions(options, 'registerAsync');
     const providers: Provider[] = options.clients.flatMap((client) =>
       createAsyncPoolProviders(client),
     );
@@ -45,6 +50,7 @@ export class GrpcPoolModule {
 
   /** Shared defaults that every registered client's own options override. Global. */
   static forRoot(options: GrpcPoolRootOptions): DynamicModule {
+    validateRootOptions(options, 'forRoot');
     return {
       module: GrpcPoolModule,
       global: true,
@@ -55,6 +61,7 @@ export class GrpcPoolModule {
 
   /** `forRoot` with defaults from a factory. Global. */
   static forRootAsync(options: GrpcPoolRootAsyncOptions): DynamicModule {
+    validateRootOptions(options, 'forRootAsync');
     return {
       module: GrpcPoolModule,
       global: true,

@@ -4,6 +4,8 @@ import {
   type ClientOptions,
   type ServiceClientConstructor,
 } from '@grpc/grpc-js';
+import { callFailures } from '../errors/call-failures.js';
+import { callbackArgumentsProblem } from '../options/validate-callback-arguments.js';
 import type { ChannelPool } from '../pool/channel-pool.js';
 import type { PooledChannel } from '../pool/pooled-channel.js';
 import type { CatalogService } from '../proto/service-catalog.js';
@@ -27,7 +29,8 @@ export function createCallbackClient(
   pool: ChannelPool,
   metrics: CallMetrics,
   admission: CallAdmission,
-  channelOptions: ClientOptions = {},
+  channelOptions: ClientOptions | undefined,
+  label: string,
 ): Record<string, GrpcMethod> {
   const Constructor: ServiceClientConstructor = makeClientConstructor(
     service.definition,
@@ -39,8 +42,8 @@ export function createCallbackClient(
     let client = perChannel.get(channel);
     if (client === undefined) {
       client = new Constructor(channel.target, null as never, {
-        interceptors: channelOptions.interceptors,
-        interceptor_providers: channelOptions.interceptor_providers,
+        interceptors: channelOptions?.interceptors,
+        interceptor_providers: channelOptions?.interceptor_providers,
         channelOverride: channel.client.getChannel(),
       });
       perChannel.set(channel, client);
@@ -52,6 +55,9 @@ export function createCallbackClient(
     const call: GrpcMethod = (...args) => {
       const refused = admission.refusal();
       if (refused !== undefined) throw refused;
+      // Thrown before a slot is taken, as grpc-js throws for arguments it cannot read.
+      const problem = callbackArgumentsProblem(method, args);
+      if (problem !== undefined) throw callFailures.invalidArgument(label, problem);
       const lease = pool.acquireNow();
       const startedAt = performance.now();
       try {

@@ -144,6 +144,7 @@ export class GrpcPool
         this.metrics,
         this.admission,
         this.options.source.channelOptions,
+        this.context.label,
       );
       this.callbackClients.set(service, client);
     }

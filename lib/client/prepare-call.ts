@@ -2,9 +2,7 @@ import { Metadata, type CallOptions, type Interceptor } from '@grpc/grpc-js';
 import { callFailures } from '../errors/call-failures.js';
 import type { GrpcCallInterceptor } from '../interfaces/call-interceptor.interface.js';
 import type { GrpcPoolCallOptions } from '../interfaces/call-options.interface.js';
-import type { GrpcRetryOptions } from '../interfaces/retry-options.interface.js';
-import { describe } from '../options/option-rules.js';
-import { retryOptionProblem } from '../options/validate-client-options.js';
+import { callArgumentsProblem } from '../options/validate-call-options.js';
 import { inheritedDeadline } from '../interceptors/request-budget.js';
 import { resolveRetryPolicy, type RetryPolicy } from '../policies/retry-policy.js';
 
@@ -33,13 +31,13 @@ export interface MethodCallDefaults {
 const NO_CALL_OPTIONS: CallOptions = Object.freeze({});
 
 /**
- * Reads `(metadata?, options?)` as Nest and grpc-js accept them (metadata may
- * be omitted, or the options passed in its place) and turns `timeoutMs` and
+ * Checks `(metadata?, options?)` (metadata is a grpc-js `Metadata` or
+ * nothing; options always come third) and turns `timeoutMs` and
  * `waitForReady` into a grpc-js deadline and metadata flag. The call's own
  * deadline (the earlier of `deadline` and `timeoutMs`) replaces the method's
  * and the client's default; the budget of the Nest request being handled
- * (`@GrpcTimeout`) caps it. A bad value fails this call only, with
- * INVALID_ARGUMENT.
+ * (`@GrpcTimeout`) caps it. A bad argument or option fails this call only,
+ * with INVALID_ARGUMENT, before it asks for a slot.
  */
 export function prepareCall(
   label: string,
@@ -48,25 +46,15 @@ export function prepareCall(
   optionsArg: unknown,
 ): PreparedCall {
   if (metadataArg === undefined && optionsArg === undefined) return prepareDefaultCall(defaults);
-  let metadata = metadataArg;
-  let options = optionsArg;
-  if (options === undefined && metadata != null && !(metadata instanceof Metadata)) {
-    options = metadata;
-    metadata = undefined;
-  }
-  if (metadata != null && !(metadata instanceof Metadata)) {
-    throw callFailures.invalidArgument(label, 'metadata must be a grpc-js Metadata instance');
-  }
-  if (options != null && typeof options !== 'object') {
-    throw callFailures.invalidArgument(label, 'options must be an object');
-  }
+  const problem = callArgumentsProblem(metadataArg, optionsArg);
+  if (problem !== undefined) throw callFailures.invalidArgument(label, problem);
   const { timeoutMs, waitForReady, retry, idempotent, deadline, interceptors, ...grpcOptions } =
-    (options ?? {}) as GrpcPoolCallOptions;
+    (optionsArg ?? {}) as GrpcPoolCallOptions;
   const callDeadline = earliest(
-    ownDeadline(label, deadline, timeoutMs) ?? defaultDeadline(defaults),
+    ownDeadline(deadline, timeoutMs) ?? defaultDeadline(defaults),
     inheritedDeadline(),
   );
-  let callMetadata = (metadata as Metadata | null | undefined) ?? new Metadata();
+  let callMetadata = (metadataArg as Metadata | null | undefined) ?? new Metadata();
   if (waitForReady ?? defaults.waitForReady) {
     // Cloned so the flag never leaks into metadata the caller reuses.
     callMetadata = callMetadata.clone();
@@ -79,16 +67,10 @@ export function prepareCall(
     metadata: callMetadata,
     callOptions,
     deadline: callDeadline,
-    retry: retry === undefined ? defaults.retry : callRetryPolicy(label, retry),
-    idempotent: callIdempotent(label, idempotent) ?? defaults.idempotent,
+    retry: retry === undefined ? defaults.retry : resolveRetryPolicy(retry),
+    idempotent: idempotent ?? defaults.idempotent,
     interceptors: own.length === 0 ? defaults.interceptors : [...defaults.interceptors, ...own],
   };
-}
-
-function callRetryPolicy(label: string, retry: unknown): RetryPolicy | undefined {
-  const problem = retryOptionProblem('options.retry', retry);
-  if (problem !== undefined) throw callFailures.invalidArgument(label, problem);
-  return resolveRetryPolicy(retry as GrpcRetryOptions | false);
 }
 
 /**
@@ -102,16 +84,6 @@ function splitInterceptors(
   const native = interceptors.filter((i) => typeof i === 'function') as Interceptor[];
   if (native.length > 0) callOptions.interceptors = native;
   return interceptors.filter((i) => typeof i !== 'function') as GrpcCallInterceptor[];
-}
-
-function callIdempotent(label: string, idempotent: unknown): boolean | undefined {
-  if (idempotent !== undefined && typeof idempotent !== 'boolean') {
-    throw callFailures.invalidArgument(
-      label,
-      `options.idempotent must be a boolean (got ${describe(idempotent)})`,
-    );
-  }
-  return idempotent;
 }
 
 /** The common case, `method(request)`: kept to the allocations grpc-js needs. */
@@ -139,25 +111,13 @@ function defaultDeadline(defaults: MethodCallDefaults): number | undefined {
   return defaults.timeoutMs === undefined ? undefined : Date.now() + defaults.timeoutMs;
 }
 
-/** The earlier of the call's `deadline` and `timeoutMs`, or undefined when it sets neither. */
-function ownDeadline(label: string, deadline: unknown, timeoutMs: unknown): number | undefined {
-  if (
-    timeoutMs !== undefined &&
-    (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0)
-  ) {
-    throw callFailures.invalidArgument(
-      label,
-      `options.timeoutMs must be a number >= 0 (got ${String(timeoutMs)})`,
-    );
-  }
+/** The earlier of the call's `deadline` and `timeoutMs` (both checked), or undefined when it sets neither. */
+function ownDeadline(
+  deadline: Date | number | null | undefined,
+  timeoutMs: number | undefined,
+): number | undefined {
   const fromTimeout = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
   if (deadline === undefined || deadline === null) return fromTimeout;
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
-  if (typeof at !== 'number' || Number.isNaN(at)) {
-    throw callFailures.invalidArgument(
-      label,
-      'options.deadline must be a Date or epoch milliseconds',
-    );
-  }
   return fromTimeout === undefined ? at : Math.min(at, fromTimeout);
 }

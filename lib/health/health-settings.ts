@@ -23,7 +23,7 @@ export function resolveHealthSettings(
 ): HealthSettings {
   const rules = new OptionRules(poolName);
   rules.knownKeys(options, 'isHealthy', HEALTH_OPTION_KEYS);
-  rules.integer(options.timeoutMs, 'isHealthy.timeoutMs', 1);
+  rules.durationMs(options.timeoutMs, 'isHealthy.timeoutMs', 1);
   rules.integer(options.minReadyChannels, 'isHealthy.minReadyChannels', 0);
   if (options.key !== undefined && (typeof options.key !== 'string' || options.key === '')) {
     rules.fail('isHealthy.key', `must be a non-empty string (got ${describe(options.key)})`);

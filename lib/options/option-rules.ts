@@ -1,15 +1,29 @@
 import type { GrpcPoolName } from '../interfaces/client-options.interface.js';
 import { GrpcPoolOptionsError } from '../errors/invalid-options.error.js';
+import { closestName } from './closest-name.js';
+
+/**
+ * The longest duration any `...Ms` option may have: 2^31 - 1 ms (about 24.8
+ * days), the longest delay Node's timers take. Node runs a longer timer after
+ * 1 ms, so a larger value would fire at once instead of late; and grpc-js
+ * cannot send a deadline of 3.6e14 ms or more at all. One bound for every
+ * duration keeps the rule easy to state.
+ */
+export const MAX_DURATION_MS = 2_147_483_647;
 
 /**
  * Small checks shared by the option validators. Each one throws a
  * `GrpcPoolOptionsError` naming the client, the field and the rule.
  */
 export class OptionRules {
-  constructor(private readonly poolName: GrpcPoolName) {}
+  constructor(
+    private readonly poolName: GrpcPoolName | undefined,
+    /** What took the options when they belong to no one client, e.g. `GrpcPoolModule.register()`. */
+    private readonly scope?: string,
+  ) {}
 
   fail(field: string, rule: string): never {
-    throw new GrpcPoolOptionsError(this.poolName, field, rule);
+    throw new GrpcPoolOptionsError(this.poolName, field, rule, this.scope);
   }
 
   /** An integer >= min, or undefined. */
@@ -18,6 +32,12 @@ export class OptionRules {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
       this.fail(field, `must be an integer >= ${min} (got ${describe(value)})`);
     }
+  }
+
+  /** A duration in ms that becomes a timer or a deadline: an integer from min to MAX_DURATION_MS, or undefined. */
+  durationMs(value: unknown, field: string, min: number): void {
+    this.integer(value, field, min);
+    if ((value as number) > MAX_DURATION_MS) this.fail(field, tooLong(value as number));
   }
 
   /** A finite number >= min, or undefined. */
@@ -40,7 +60,7 @@ export class OptionRules {
     if (!isPlainObject(value)) this.fail(field, `must be an object (got ${describe(value)})`);
     for (const key of Object.keys(value)) {
       if (!allowed.includes(key)) {
-        this.fail(`${field}.${key}`, `is not a known option (known: ${allowed.join(', ')})`);
+        this.fail(`${field}.${key}`, unknownOption(key, allowed));
       }
     }
   }
@@ -69,4 +89,16 @@ export function describe(value: unknown): string {
     return String(value);
   if (Array.isArray(value)) return 'an array';
   return `a ${typeof value}`;
+}
+
+/** The rule a too-long duration breaks. */
+export function tooLong(value: number): string {
+  return `must be <= ${MAX_DURATION_MS} (about 24.8 days, the longest timer Node can set) (got ${value})`;
+}
+
+/** The rule an unknown key breaks, with the known ones and the likely intended one. */
+export function unknownOption(key: string, allowed: readonly string[]): string {
+  const guess = closestName(key, allowed);
+  const hint = guess === undefined ? '' : `; did you mean ${guess}?`;
+  return `is not a known option (known: ${allowed.join(', ')})${hint}`;
 }

@@ -16,6 +16,8 @@ import {
 import { GrpcPoolOptionsError } from '../errors/invalid-options.error.js';
 import { describe, isPlainObject, OptionRules } from './option-rules.js';
 import { POOL_DEFAULTS } from './pool-defaults.js';
+import { targetProblem } from './target-shape.js';
+import { validateChannelOptions } from './validate-channel-options.js';
 
 /**
  * Checks the shape and ranges of a client's options (the proto files are
@@ -28,7 +30,7 @@ export function validateClientOptions(options: GrpcPoolClientOptions): void {
   if (typeof name !== 'symbol' && (typeof name !== 'string' || name === '')) {
     rules.fail('name', `must be a non-empty string or a symbol (got ${describe(name)})`);
   }
-  if (options.url !== undefined) rules.stringOrList(options.url, 'url');
+  validateUrl(rules, options.url);
   rules.stringOrList(options.package, 'package');
   if (options.protoPath === undefined && options.packageDefinition === undefined) {
     rules.fail('protoPath', 'is required unless packageDefinition is given');
@@ -44,11 +46,10 @@ export function validateClientOptions(options: GrpcPoolClientOptions): void {
   }
   rules.knownKeys(options.keepalive, 'keepalive', Object.keys(KEEPALIVE_CHANNEL_ARGS));
   for (const [key, value] of Object.entries(options.keepalive ?? {})) {
-    rules.integer(value, `keepalive.${key}`, 0);
+    if (key.endsWith('Ms')) rules.durationMs(value, `keepalive.${key}`, 0);
+    else rules.integer(value, `keepalive.${key}`, 0);
   }
-  if (options.channelOptions !== undefined && !isPlainObject(options.channelOptions)) {
-    rules.fail('channelOptions', `must be an object (got ${describe(options.channelOptions)})`);
-  }
+  validateChannelOptions(rules, options.channelOptions);
   validateTls(rules, options);
   validatePool(rules, options);
   validateCallDefaults(rules, options);
@@ -56,8 +57,8 @@ export function validateClientOptions(options: GrpcPoolClientOptions): void {
   validateInterceptors(rules, options.interceptors);
   rules.knownKeys(options.startup, 'startup', STARTUP_OPTION_KEYS);
   rules.boolean(options.startup?.waitForReady, 'startup.waitForReady');
-  rules.integer(options.startup?.timeoutMs, 'startup.timeoutMs', 1);
-  rules.integer(options.drainTimeoutMs, 'drainTimeoutMs', 0);
+  rules.durationMs(options.startup?.timeoutMs, 'startup.timeoutMs', 1);
+  rules.durationMs(options.drainTimeoutMs, 'drainTimeoutMs', 0);
 }
 
 function validateTls(rules: OptionRules, options: GrpcPoolClientOptions): void {
@@ -96,17 +97,17 @@ function validatePool(rules: OptionRules, options: GrpcPoolClientOptions): void 
   rules.integer(pool?.maxChannels, 'pool.maxChannels', 1);
   rules.integer(pool?.maxConcurrentCallsPerChannel, 'pool.maxConcurrentCallsPerChannel', 1);
   rules.integer(pool?.maxQueued, 'pool.maxQueued', 0);
-  rules.integer(pool?.acquireTimeoutMs, 'pool.acquireTimeoutMs', 0);
-  rules.integer(pool?.idleTimeoutMs, 'pool.idleTimeoutMs', 0);
-  rules.integer(pool?.connectTimeoutMs, 'pool.connectTimeoutMs', 0);
-  rules.integer(pool?.maxConnectionAgeMs, 'pool.maxConnectionAgeMs', 0);
+  rules.durationMs(pool?.acquireTimeoutMs, 'pool.acquireTimeoutMs', 0);
+  rules.durationMs(pool?.idleTimeoutMs, 'pool.idleTimeoutMs', 0);
+  rules.durationMs(pool?.connectTimeoutMs, 'pool.connectTimeoutMs', 0);
+  rules.durationMs(pool?.maxConnectionAgeMs, 'pool.maxConnectionAgeMs', 0);
   const outliers = pool?.outlierDetection;
   if (outliers !== false) {
     rules.knownKeys(outliers, 'pool.outlierDetection', OUTLIER_DETECTION_KEYS);
     rules.integer(outliers?.consecutiveFailures, 'pool.outlierDetection.consecutiveFailures', 1);
-    rules.integer(outliers?.baseEjectionMs, 'pool.outlierDetection.baseEjectionMs', 1);
+    rules.durationMs(outliers?.baseEjectionMs, 'pool.outlierDetection.baseEjectionMs', 1);
     const base = outliers?.baseEjectionMs ?? POOL_DEFAULTS.outlierDetection.baseEjectionMs;
-    rules.integer(outliers?.maxEjectionMs, 'pool.outlierDetection.maxEjectionMs', base);
+    rules.durationMs(outliers?.maxEjectionMs, 'pool.outlierDetection.maxEjectionMs', base);
   }
   rules.knownKeys(pool?.retryBudget, 'pool.retryBudget', RETRY_BUDGET_KEYS);
   rules.finiteNumber(pool?.retryBudget?.ratio, 'pool.retryBudget.ratio', 0);
@@ -121,7 +122,7 @@ function validatePool(rules: OptionRules, options: GrpcPoolClientOptions): void 
 function validateCallDefaults(rules: OptionRules, options: GrpcPoolClientOptions): void {
   const defaults = options.defaultCallOptions;
   rules.knownKeys(defaults, 'defaultCallOptions', CALL_DEFAULT_KEYS);
-  rules.integer(defaults?.timeoutMs, 'defaultCallOptions.timeoutMs', 1);
+  rules.durationMs(defaults?.timeoutMs, 'defaultCallOptions.timeoutMs', 1);
   rules.boolean(defaults?.waitForReady, 'defaultCallOptions.waitForReady');
   validateRetry(rules, 'defaultCallOptions.retry', defaults?.retry);
 }
@@ -140,10 +141,22 @@ function validateMethods(rules: OptionRules, options: GrpcPoolClientOptions): vo
     rules.knownKeys(settings, field, METHOD_OPTION_KEYS);
     if (!isPlainObject(settings))
       rules.fail(field, `must be an object (got ${describe(settings)})`);
-    rules.integer(settings.timeoutMs, `${field}.timeoutMs`, 1);
+    rules.durationMs(settings.timeoutMs, `${field}.timeoutMs`, 1);
     rules.boolean(settings.idempotent, `${field}.idempotent`);
     validateRetry(rules, `${field}.retry`, settings.retry);
   }
+}
+
+/** One address, or several (each checked): the shape only, nothing is resolved yet. */
+function validateUrl(rules: OptionRules, url: unknown): void {
+  if (url === undefined) return;
+  rules.stringOrList(url, 'url');
+  const list = ([] as string[]).concat(url as string | string[]);
+  list.forEach((target, i) => {
+    const problem = targetProblem(target);
+    if (problem !== undefined)
+      rules.fail(Array.isArray(url) ? `url[${i}]` : 'url', `"${target}" ${problem}`);
+  });
 }
 
 /** Call interceptors must be resolved instances by now: objects whose hooks are functions. */
@@ -196,8 +209,8 @@ function validateRetry(rules: OptionRules, field: string, value: unknown): void 
   rules.knownKeys(value, field, RETRY_OPTION_KEYS);
   const retry = value as GrpcRetryOptions;
   rules.integer(retry.maxAttempts, `${field}.maxAttempts`, 1);
-  rules.integer(retry.initialBackoffMs, `${field}.initialBackoffMs`, 0);
-  rules.integer(retry.maxBackoffMs, `${field}.maxBackoffMs`, 0);
+  rules.durationMs(retry.initialBackoffMs, `${field}.initialBackoffMs`, 0);
+  rules.durationMs(retry.maxBackoffMs, `${field}.maxBackoffMs`, 0);
   rules.finiteNumber(retry.backoffMultiplier, `${field}.backoffMultiplier`, 1);
   if (
     retry.initialBackoffMs !== undefined &&

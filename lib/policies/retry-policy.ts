@@ -1,5 +1,6 @@
 import { status, type Metadata } from '@grpc/grpc-js';
 import type { GrpcRetryOptions } from '../interfaces/retry-options.interface.js';
+import { MAX_DURATION_MS } from '../options/option-rules.js';
 
 /** A retry policy with every default filled in. */
 export type RetryPolicy = Readonly<Required<GrpcRetryOptions>>;
@@ -32,14 +33,16 @@ export function backoffMs(policy: RetryPolicy, attempt: number): number {
 /**
  * The server's `grpc-retry-pushback-ms` trailer: a delay to use instead of
  * the backoff, `'stop'` when it is negative or malformed (the server asks
- * not to retry), or undefined when absent.
+ * not to retry) or longer than a timer can wait, or undefined when absent.
  */
 export function serverPushback(metadata: Metadata | undefined): number | 'stop' | undefined {
   const values = metadata?.get('grpc-retry-pushback-ms') ?? [];
   if (values.length === 0) return undefined;
   const text = String(values[0]);
   if (!/^\d+$/.test(text)) return 'stop';
-  return Number(text);
+  const delay = Number(text);
+  // Longer than a timer can wait (it would fire after 1 ms): the server asks for no retry soon.
+  return delay > MAX_DURATION_MS ? 'stop' : delay;
 }
 
 /**

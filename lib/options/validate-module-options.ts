@@ -1,0 +1,76 @@
+import type { GrpcPoolName } from '../interfaces/client-options.interface.js';
+import { describe, isPlainObject, OptionRules } from './option-rules.js';
+import { CLIENT_OPTION_KEYS } from './option-keys.js';
+
+const REGISTER_KEYS = ['clients', 'isGlobal'] as const;
+const ASYNC_CLIENT_KEYS = [
+  'name',
+  'imports',
+  'useFactory',
+  'inject',
+  'useClass',
+  'useExisting',
+  'extraProviders',
+] as const;
+const ROOT_KEYS = ['defaults'] as const;
+const ROOT_ASYNC_KEYS = ['imports', 'useFactory', 'inject'] as const;
+/** `forRoot` defaults are client options without the client's identity. */
+const DEFAULT_KEYS = CLIENT_OPTION_KEYS.filter((key) => key !== 'name');
+
+/**
+ * `register()` / `registerAsync()` options: known keys, a list of client
+ * entries that are objects with a name, and no name twice (the last one
+ * would silently win as the provider). Each client's own options are
+ * checked when its pool is built.
+ */
+export function validateModuleOptions(options: unknown, form: 'register' | 'registerAsync'): void {
+  const rules: OptionRules = new OptionRules(undefined, `GrpcPoolModule.${form}()`);
+  if (!isPlainObject(options))
+    rules.fail('options', `must be an object (got ${describe(options)})`);
+  rules.knownKeys(options, 'options', REGISTER_KEYS);
+  rules.boolean(options.isGlobal, 'isGlobal');
+  const { clients } = options;
+  if (!Array.isArray(clients)) {
+    rules.fail('clients', `must be an array of client options (got ${describe(clients)})`);
+  }
+  const seen = new Map<GrpcPoolName, number>();
+  clients.forEach((client: unknown, i: number) => {
+    const field = `clients[${i}]`;
+    if (!isPlainObject(client)) rules.fail(field, `must be an object (got ${describe(client)})`);
+    const name = client.name;
+    if (!isPoolName(name)) {
+      rules.fail(`${field}.name`, `must be a non-empty string or a symbol (got ${describe(name)})`);
+    }
+    if (form === 'registerAsync') rules.knownKeys(client, field, ASYNC_CLIENT_KEYS);
+    const first = seen.get(name);
+    if (first !== undefined) {
+      const named: OptionRules = new OptionRules(name);
+      named.fail(
+        'name',
+        `is registered twice in one GrpcPoolModule.${form}() (clients[${first}] and ${field}): ` +
+          'each client needs its own name',
+      );
+    }
+    seen.set(name, i);
+  });
+}
+
+/** `forRoot()` / `forRootAsync()` options: known keys; `defaults` keys are client options. */
+export function validateRootOptions(options: unknown, form: 'forRoot' | 'forRootAsync'): void {
+  const rules: OptionRules = new OptionRules(undefined, `GrpcPoolModule.${form}()`);
+  if (!isPlainObject(options))
+    rules.fail('options', `must be an object (got ${describe(options)})`);
+  if (form === 'forRootAsync') {
+    rules.knownKeys(options, 'options', ROOT_ASYNC_KEYS);
+    if (typeof options.useFactory !== 'function') {
+      rules.fail('useFactory', `must be a function (got ${describe(options.useFactory)})`);
+    }
+    return;
+  }
+  rules.knownKeys(options, 'options', ROOT_KEYS);
+  rules.knownKeys(options.defaults, 'defaults', DEFAULT_KEYS);
+}
+
+function isPoolName(name: unknown): name is GrpcPoolName {
+  return typeof name === 'symbol' || (typeof name === 'string' && name !== '');
+}
