@@ -61,7 +61,13 @@ export async function startFailingEchoServer(): Promise<FailingEchoServer> {
     details: 'failing on purpose',
     metadata: new Metadata(),
   });
-  const stream = (call: ServerWritableStream<unknown, EchoReply>, fails: boolean): void => {
+  /** What the response-streaming handlers share: writing messages, ending, failing. */
+  interface ResponseStream {
+    write(message: EchoReply): unknown;
+    end(): unknown;
+    emit(event: 'error', status: Partial<StatusObject>): unknown;
+  }
+  const stream = (call: ResponseStream, fails: boolean): void => {
     const count = fails ? behaviour.messagesBeforeFailure : behaviour.messages;
     for (let i = 0; i < count; i++) call.write({ message: String(i) });
     if (fails) call.emit('error', failure());
