@@ -94,6 +94,36 @@ const listening = (port: number): Promise<boolean> =>
     socket.once('error', () => resolve(false));
   });
 
+/**
+ * Clients that keep their keep-alive connections busy, as a load balancer or
+ * another service does: each sends GET /orders/1 after GET /orders/1 until
+ * its connection fails (the gateway is gone). Counts the answers by status.
+ */
+function keepAliveTraffic(port: number, clients = 8) {
+  const statuses: Record<number, number> = {};
+  let stopped = false;
+  const done = Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (!stopped) {
+        try {
+          const response = await fetch(`http://127.0.0.1:${port}/orders/1`);
+          await response.arrayBuffer();
+          statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+        } catch {
+          return; // connection refused or closed: this client is done
+        }
+      }
+    }),
+  );
+  return {
+    statuses,
+    stop: async () => {
+      stopped = true;
+      await done;
+    },
+  };
+}
+
 /** Waits until none of the sample's processes runs, and says which still do if some are left. */
 async function expectAllGone(sample: Sample, withinMs: number): Promise<void> {
   const alive = () => Object.entries(sample.pids).filter(([, pid]) => isRunning(pid));
@@ -147,11 +177,20 @@ describe('the sample stops as a whole, gateway first, whichever process is signa
     ['SIGTERM', 'gateway', /SIGTERM to gateway/],
     ['SIGTERM', 'orders', /SIGTERM to orders/],
   ] as const)(
-    '%s to %s stops every process',
+    '%s to %s under keep-alive traffic stops every process',
     async (signal, target, reason) => {
       const sample = await startSample();
-      process.kill(sample.pids[target], signal);
-      await expectAllGone(sample, 15_000);
+      const traffic = keepAliveTraffic(sample.ports.gateway);
+      try {
+        await until(() => (traffic.statuses[200] ?? 0) >= 16, 10_000, 'traffic to flow');
+        process.kill(sample.pids[target], signal);
+        // Within the bound although the clients never stop sending: the drain does not wait for them.
+        await expectAllGone(sample, 10_000);
+      } finally {
+        await traffic.stop();
+      }
+      // Every request the gateway took was answered, none with the pool's draining error.
+      expect(Object.keys(traffic.statuses)).toEqual(['200']);
       expectGatewayDrainedFirst(sample.output(), reason);
       // npm waits for start.js, which waits for both children: a process manager sees the stop end.
       expect(await sample.npmExit).toBe(0);

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { Logger, type INestApplication } from '@nestjs/common';
 import type { GrpcPool } from 'nestjs-grpc-pool';
 
@@ -15,6 +16,12 @@ export async function closeGateway(app: INestApplication, reason: string): Promi
     `Stopping (${reason}): no new requests; ${inFlight} gRPC call(s) in flight, ${queued} queued`,
   );
   const began = performance.now();
+  // Node's server.close() closes idle connections only: a client that keeps a
+  // busy keep-alive connection sending would hold the drain open for ever.
+  // Each response from now on closes its connection instead.
+  (app.getHttpServer() as Server).prependListener('request', (_request, response) =>
+    response.setHeader('Connection', 'close'),
+  );
   await app.close();
   const ms = Math.round(performance.now() - began);
   logger.log(
