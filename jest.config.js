@@ -16,6 +16,8 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
+  // Nest's logs stay quiet unless a test records them (test/support/silent-logs.ts).
+  setupFilesAfterEnv: ['<rootDir>/test/support/silent-logs.ts'],
   testTimeout: 30000,
   // Every test closes what it opens; fail loudly instead of hanging if one does not.
   forceExit: false,

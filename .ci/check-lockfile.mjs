@@ -1,3 +1,4 @@
+/* eslint-disable no-console -- a CI script reports on the console */
 // Fails CI when package-lock.json has a `packages` entry without a `version`.
 // Such entries are what a hand-edited lockfile leaves behind, and `npm ci` on a
 // fresh machine rejects them with "Invalid Version:". The lockfile is written

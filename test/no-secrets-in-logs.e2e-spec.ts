@@ -19,7 +19,7 @@ describe('logs never carry metadata values', () => {
     verbose: (message: string) => lines.push(String(message)),
   };
   beforeAll(() => Logger.overrideLogger(recorder));
-  afterAll(() => Logger.overrideLogger(new Logger()));
+  afterAll(() => Logger.overrideLogger(false));
 
   it('through refused connections, failed calls, health checks and a drain that cancels', async () => {
     const metadata = new Metadata();

@@ -1,12 +1,17 @@
 import type { ServiceError, status } from '@grpc/grpc-js';
 
-/** What a started call reports back to the pooled call that owns it. */
+/** What a started attempt reports back to the pooled call that owns it. */
 export interface CallSink<T> {
   next(message: T): void;
-  error(error: ServiceError | Error): void;
-  complete(): void;
-  /** The call's final status code: the slot is freed here, whatever the outcome. */
+  /** The attempt's final status arrived: the slot is freed here, whatever the outcome. */
   ended(code: status, details: string): void;
+  /**
+   * The attempt's outcome, once, after every message it delivered: `null`
+   * when its status was OK. A call completes only from here.
+   */
+  settled(error: ServiceError | null): void;
+  /** The caller's request stream broke while the attempt was open. */
+  requestsFailed(error: unknown): void;
 }
 
 /** The part of a grpc-js call the pooled call needs to stop it. */

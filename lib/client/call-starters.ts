@@ -85,20 +85,45 @@ function settle(
 ): void {
   if (error) {
     sink.ended(error.code, error.details);
-    sink.error(error);
+    sink.settled(error);
     return;
   }
   sink.ended(status.OK, '');
   sink.next(response as object);
-  sink.complete();
+  sink.settled(null);
 }
 
-/** A response stream's messages, end and final status go to the sink. */
+/**
+ * A response stream's messages and outcome go to the sink. grpc-js ends the
+ * stream, emits 'error' (for a status other than OK), then 'status', and only
+ * later 'end', once buffered messages have been emitted. So the slot is freed
+ * on 'status', and the outcome waits for both: it is never read from 'end'
+ * alone (a failed stream ends too), and no message can follow it.
+ */
 function forwardResponses(call: ClientReadableStream<object>, sink: CallSink<object>): void {
+  let failure: ServiceError | undefined;
+  let final: StatusObject | undefined;
+  let drained = false;
+  const settleWhenBoth = (): void => {
+    if (final === undefined || !drained) return;
+    sink.settled(final.code === status.OK ? null : (failure ?? errorFromStatus(final)));
+  };
   call.on('data', (message: object) => sink.next(message));
-  call.on('error', (error: ServiceError) => sink.error(error));
-  call.on('end', () => sink.complete());
-  call.on('status', (final: StatusObject) => sink.ended(final.code, final.details));
+  call.on('error', (error: ServiceError) => (failure = error));
+  call.on('status', (received: StatusObject) => {
+    final = received;
+    sink.ended(received.code, received.details);
+    settleWhenBoth();
+  });
+  call.on('end', () => {
+    drained = true;
+    settleWhenBoth();
+  });
+}
+
+/** A failed status without the 'error' grpc-js normally emits for it. */
+function errorFromStatus(final: StatusObject): ServiceError {
+  return Object.assign(new Error(`${final.code} ${status[final.code]}: ${final.details}`), final);
 }
 
 /** The request Observable's messages go onto the call once it exists. */
@@ -110,14 +135,13 @@ function forwardRequests(
   requests?.attach({
     write: (message) => call.write(message),
     end: () => call.end(),
-    fail: (error) => failRequestStream(call, sink, error),
+    // The server must not see a half request as complete: the call fails with
+    // the stream's error first, so the cancel's own status cannot win.
+    fail: (error) => {
+      sink.requestsFailed(error);
+      call.cancel();
+    },
   });
-}
-
-/** The request stream broke: the server must not see a half request as complete. */
-function failRequestStream(call: CancellableCall, sink: CallSink<object>, error: unknown): void {
-  sink.error(error instanceof Error ? error : new Error(String(error)));
-  call.cancel();
 }
 
 /** The starter for a method's kind, by its streaming flags. */

@@ -54,9 +54,11 @@ export function createCallbackClient(
       if (refused !== undefined) throw refused;
       const lease = pool.acquireNow();
       const startedAt = performance.now();
-      metrics.started++;
       try {
+        // grpc-js throws here on bad arguments (a unary call without a callback): such a call
+        // never started, so it is counted only once grpc-js has accepted it.
         const active = clientOn(lease.channel)[protoName](...args);
+        metrics.started++;
         const registered: AbortableCall = { abort: () => active.cancel() };
         admission.register(registered);
         active.on('status', (final) => {

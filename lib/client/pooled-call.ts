@@ -1,4 +1,5 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
+import { AsyncResource } from 'node:async_hooks';
 import type { Subscriber, Unsubscribable } from 'rxjs';
 import { GrpcPoolCallError } from '../errors/grpc-call.error.js';
 import { backoffMs, neverReachedServer, serverPushback } from '../policies/retry-policy.js';
@@ -23,8 +24,18 @@ const noop = (): void => undefined;
  * outcome, across retries. It is the pool's requester, each attempt's sink
  * and the subscription's teardown at once: one object per call on the hot
  * path instead of a handful of closures.
+ *
+ * It is also the async context the call was made in. Whatever reaches it
+ * from elsewhere (a slot another call freed, grpc-js events, which run in
+ * the context of the connection, a drain) runs in that context, so its
+ * interceptors, its subscriber and anything they start see their own
+ * request's `AsyncLocalStorage`, never another's. Timers it sets from there
+ * (backoff, queue wait) keep that context by themselves.
  */
-export class PooledCall implements SlotRequester, CallSink<object>, Unsubscribable, AbortableCall {
+export class PooledCall
+  extends AsyncResource
+  implements SlotRequester, CallSink<object>, Unsubscribable, AbortableCall
+{
   private lease: Lease | undefined;
   private call: CancellableCall | undefined;
   /** The current attempt holds a slot and has not had its final status. */
@@ -43,6 +54,8 @@ export class PooledCall implements SlotRequester, CallSink<object>, Unsubscribab
   /** The current attempt as call interceptors see it (only when there are any). */
   private attemptContext: GrpcCallContext | undefined;
   private attemptStartedAt = 0;
+  /** Inside `begin()`: a slot granted now is granted in the call's own context. */
+  private beginning = false;
 
   constructor(
     private readonly context: CallContext,
@@ -53,16 +66,25 @@ export class PooledCall implements SlotRequester, CallSink<object>, Unsubscribab
     private readonly prepared: PreparedCall,
     private readonly subscriber: Subscriber<object>,
     private readonly startedAt: number,
-  ) {}
+  ) {
+    super('nestjs-grpc-pool.call');
+  }
 
   /** Asks the pool for a slot; the attempt starts in `grant`, now or once a slot frees. */
   begin(): void {
     this.retryTimer = undefined;
     this.queued = true;
+    this.beginning = true;
     this.withdraw = this.context.pool.acquire(this.prepared.deadline, this, this.lastChannel);
+    this.beginning = false;
   }
 
   grant(lease: Lease): void {
+    if (this.beginning) this.startAttempt(lease);
+    else this.runInAsyncScope(this.startAttempt, this, lease);
+  }
+
+  private startAttempt(lease: Lease): void {
     this.queued = false;
     if (this.subscriber.closed) return lease.release();
     this.lease = lease;
@@ -87,11 +109,11 @@ export class PooledCall implements SlotRequester, CallSink<object>, Unsubscribab
     if (!changesMetadata) return this.send(this.prepared);
     runBeforeAttempt(interceptors, attempt, (error) => {
       if (error !== undefined) {
-        this.ended(status.CANCELLED, error.message);
+        this.endAttempt(status.CANCELLED, error.message);
         return this.fail(asServiceError(error));
       }
       if (this.subscriber.closed)
-        return this.ended(status.CANCELLED, 'Cancelled before it was sent');
+        return this.endAttempt(status.CANCELLED, 'Cancelled before it was sent');
       this.send({ ...this.prepared, metadata: attempt.metadata });
     });
   }
@@ -103,38 +125,65 @@ export class PooledCall implements SlotRequester, CallSink<object>, Unsubscribab
     } catch (error: unknown) {
       // grpc-js refused the call synchronously (e.g. a closed channel): it never reached the wire.
       const serviceError = asServiceError(error, status.INTERNAL);
-      this.ended(serviceError.code, serviceError.details);
-      this.error(serviceError);
+      this.endAttempt(serviceError.code, serviceError.details);
+      this.attemptFailed(serviceError);
     }
   }
 
   /** No slot: the pool is closed, exhausted, or the deadline passed in the queue. */
   reject(error: ServiceError | Error): void {
+    this.runInAsyncScope(this.refused, this, error);
+  }
+
+  next(message: object): void {
+    this.runInAsyncScope(this.deliver, this, message);
+  }
+
+  ended(code: status, details: string): void {
+    this.runInAsyncScope(this.endAttempt, this, code, details);
+  }
+
+  settled(error: ServiceError | null): void {
+    if (error === null) this.runInAsyncScope(this.complete, this);
+    else this.runInAsyncScope(this.attemptFailed, this, error);
+  }
+
+  /** The request stream broke (while queued or on the wire): the call fails with its error, not retried. */
+  requestsFailed(error: unknown): void {
+    this.fail(asServiceError(error instanceof Error ? error : new Error(String(error))));
+  }
+
+  /** The pool ends the call from outside (a drain ran out of time); the teardown cancels it on the wire. */
+  abort(error: ServiceError): void {
+    this.runInAsyncScope(this.fail, this, error);
+  }
+
+  private refused(error: ServiceError | Error): void {
     this.queued = false;
     this.fail(asServiceError(error));
   }
 
-  next(message: object): void {
+  private deliver(message: object): void {
+    if (this.done) return;
     this.received = true;
     this.subscriber.next(message);
   }
 
-  error(error: ServiceError | Error): void {
-    const serviceError = asServiceError(error);
-    if (serviceError.code === status.UNAVAILABLE && !(error instanceof GrpcPoolCallError)) {
-      this.context.metrics.noteUnavailable(serviceError.details);
+  private attemptFailed(error: ServiceError): void {
+    if (error.code === status.UNAVAILABLE && !(error instanceof GrpcPoolCallError)) {
+      this.context.metrics.noteUnavailable(error.details);
     }
-    if (!this.retryAfter(serviceError)) this.fail(serviceError);
+    if (!this.retryAfter(error)) this.fail(error);
   }
 
-  complete(): void {
+  private complete(): void {
     if (this.done) return;
     this.done = true;
     this.context.metrics.finish(status.OK, this.startedAt);
     this.subscriber.complete();
   }
 
-  ended(code: status, details: string): void {
+  private endAttempt(code: status, details: string): void {
     const lease = this.lease;
     if (lease === undefined) return;
     this.lease = undefined;
@@ -151,11 +200,6 @@ export class PooledCall implements SlotRequester, CallSink<object>, Unsubscribab
       );
       this.attemptContext = undefined;
     }
-  }
-
-  /** The pool ends the call from outside (a drain ran out of time); the teardown cancels it on the wire. */
-  abort(error: ServiceError): void {
-    this.fail(error);
   }
 
   unsubscribe(): void {

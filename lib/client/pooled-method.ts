@@ -37,11 +37,15 @@ export function createPooledMethod(
       };
       const refused = context.admission.refusal();
       if (refused !== undefined) return failEarly(refused);
-      let call: PooledCall;
+      let call: PooledCall | undefined;
+      // A request stream that fails before the call exists fails it here; after that, the
+      // call fails itself (while it waits for a slot too), so the failure is counted once.
+      const requestsFailed = (error: unknown): void =>
+        call === undefined ? failEarly(error) : call.requestsFailed(error);
       try {
         const prepared = prepareCall(context.label, defaults, metadata, options);
         const requests = method.requestStream
-          ? openRequestStream(context, method, request, failEarly)
+          ? openRequestStream(context, method, request, requestsFailed)
           : undefined;
         call = new PooledCall(
           context,

@@ -10,7 +10,11 @@ export interface GrpcChannelStats {
   target: string;
   state: GrpcChannelState;
   inFlight: number;
-  /** Calls this channel has carried. */
+  /**
+   * Attempts this channel has carried: every retry attempt, and the remote
+   * health checks, count here; so these do not add up to `calls.started`,
+   * which counts each call once, whatever its attempts.
+   */
   calls: number;
   /** Present (true) while outlier detection keeps calls away from this channel's backend. */
   ejected?: true;
@@ -23,6 +27,11 @@ export interface GrpcPoolStats {
   channels: GrpcChannelStats[];
   inFlight: number;
   queued: number;
+  /**
+   * Calls made through `getService()` and `getClientByServiceName()`, each
+   * counted once however many attempts it took (health checks are not
+   * calls). `started = ok + failed` whenever nothing is in flight.
+   */
   calls: {
     started: number;
     ok: number;

@@ -3,6 +3,7 @@ import type { GrpcChannelStats } from '../interfaces/stats.interface.js';
 import { callFailures } from '../errors/call-failures.js';
 import { ChannelRank, rankOf } from './channel-rank.js';
 import { ChannelRotation, RECYCLE_AFTER_FAILURES } from './channel-rotation.js';
+import { LONGEST_RECYCLE_DELAY_MS } from './recycle-backoff.js';
 import { ConnectWatchdog } from './connect-watchdog.js';
 import { Lease } from './lease.js';
 import { connectivityState, status } from '@grpc/grpc-js';
@@ -145,8 +146,18 @@ export class ChannelPool {
 
   /** An attempt on `channel` ended with `code`: feeds outlier detection and channel recycling. */
   report(channel: PooledChannel, code: status): void {
-    if (this.rotation.recordOutcome(channel, code === status.UNAVAILABLE) && !this.closed) {
-      this.rotate(channel, `failed ${RECYCLE_AFTER_FAILURES} calls in a row while READY`, true);
+    const recycle = this.rotation.recordOutcome(channel, code === status.UNAVAILABLE);
+    if (recycle !== undefined && !this.closed) {
+      const wait =
+        recycle.nextDelayMs >= LONGEST_RECYCLE_DELAY_MS
+          ? `at most one replacement per ${LONGEST_RECYCLE_DELAY_MS / 1000} s to this backend while it keeps failing`
+          : `the next replacement to this backend waits ${recycle.nextDelayMs / 1000} s`;
+      // One warning per backoff step; repeats at the longest wait are routine.
+      this.rotate(
+        channel,
+        `failed ${RECYCLE_AFTER_FAILURES} calls in a row while READY (${wait})`,
+        recycle.grew,
+      );
     }
     const { outliers } = this.config;
     if (outliers === undefined) return;

@@ -149,7 +149,7 @@ describe('plaintext to a non-loopback address', () => {
     warn: (message: string) => warnings.push(message),
   };
   beforeAll(() => Logger.overrideLogger(recorder));
-  afterAll(() => Logger.overrideLogger(new Logger()));
+  afterAll(() => Logger.overrideLogger(false));
 
   it('logs one warning at start-up; loopback and TLS do not', async () => {
     const pools = [

@@ -1,0 +1,166 @@
+import 'reflect-metadata';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { status } from '@grpc/grpc-js';
+import { Controller, Get } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { firstValueFrom, lastValueFrom, map, switchMap, toArray } from 'rxjs';
+import {
+  GrpcPool,
+  GrpcTimeout,
+  GrpcTimeoutInterceptor,
+  InjectGrpcPool,
+  type GrpcCallContext,
+  type GrpcCallInterceptor,
+} from '../lib/index.js';
+import { closeTestPool } from './support/close-test-pool.js';
+import { createEchoPool, type EchoService } from './support/echo-client.js';
+import { startEchoHttpApp, type EchoHttpApp } from './support/echo-http-app.js';
+import { startEchoServer, type EchoServer } from './support/echo-server.js';
+import { startFailingEchoServer, type FailingEchoServer } from './support/failing-echo-server.js';
+
+/** A request's identity, as an app keeps it (a user, a tenant, a token). */
+const requestStore = new AsyncLocalStorage<string>();
+
+/** The README's bearer-token interceptor: it reads the credentials of the request being handled. */
+class BearerTokenInterceptor implements GrpcCallInterceptor {
+  readonly seen: { attempt: number; store: string | undefined }[] = [];
+  beforeAttempt(call: GrpcCallContext): void {
+    const store = requestStore.getStore();
+    this.seen.push({ attempt: call.attempt, store });
+    if (store !== undefined) call.metadata.set('authorization', `Bearer ${store}`);
+  }
+}
+
+const oneSlot = { minChannels: 1, maxChannels: 1, maxConcurrentCallsPerChannel: 1 };
+
+describe('a call that waits runs in the async context it was made in', () => {
+  let pool: GrpcPool | undefined;
+  let server: EchoServer | FailingEchoServer | undefined;
+  afterEach(async () => {
+    await closeTestPool(pool, server);
+    pool = server = undefined;
+  });
+
+  it('queued calls send their own request credentials, not those of the call that freed the slot', async () => {
+    const echoServer = await startEchoServer();
+    server = echoServer;
+    const bearer = new BearerTokenInterceptor();
+    pool = createEchoPool(echoServer.address, { pool: oneSlot, interceptors: [bearer] });
+    const echo = pool.getService<EchoService>('EchoService');
+    // Make the connection outside every request, as the pool's start-up does.
+    await firstValueFrom(echo.echo({ message: 'warm-up' }));
+    const holder = requestStore.run('A', () =>
+      firstValueFrom(echo.slow({ delayMs: 150, message: 'A' })),
+    );
+    const queuedB = requestStore.run('B', () => firstValueFrom(echo.echo({ message: 'B' })));
+    const queuedC = requestStore.run('C', () => firstValueFrom(echo.echo({ message: 'C' })));
+    expect(pool.stats().queued).toBe(2);
+    const [, b, c] = await Promise.all([holder, queuedB, queuedC]);
+    expect(b.token).toBe('Bearer B');
+    expect(c.token).toBe('Bearer C');
+    expect(bearer.seen.map((s) => s.store)).toEqual([undefined, 'A', 'B', 'C']);
+  });
+
+  it('a queued call delivers its responses in its own context, so what it starts next is its own', async () => {
+    const echoServer = await startEchoServer();
+    server = echoServer;
+    pool = createEchoPool(echoServer.address, { pool: oneSlot });
+    const echo = pool.getService<EchoService>('EchoService');
+    await firstValueFrom(echo.echo({ message: 'warm-up' }));
+    const storeAt = (): string | undefined => requestStore.getStore();
+    const holder = requestStore.run('A', () =>
+      lastValueFrom(echo.count({ count: 3, intervalMs: 30 }).pipe(map(storeAt), toArray())),
+    );
+    const queued = requestStore.run('B', () =>
+      lastValueFrom(echo.count({ count: 3, intervalMs: 1 }).pipe(map(storeAt), toArray())),
+    );
+    const chained = requestStore.run('C', () =>
+      firstValueFrom(
+        echo.echo({ message: 'first' }).pipe(
+          switchMap(() => echo.echo({ message: 'second' })),
+          map(storeAt),
+        ),
+      ),
+    );
+    expect(await holder).toEqual(['A', 'A', 'A']);
+    expect(await queued).toEqual(['B', 'B', 'B']);
+    expect(await chained).toBe('C');
+  });
+
+  it('a retry after backoff runs in the context of its call', async () => {
+    const failing = await startFailingEchoServer();
+    server = failing;
+    failing.behave({ code: status.UNAVAILABLE, failAttempts: 1 });
+    const bearer = new BearerTokenInterceptor();
+    pool = createEchoPool(failing.address, { interceptors: [bearer] });
+    const echo = pool.getService<EchoService>('EchoService');
+    const retried = requestStore.run('R', () =>
+      firstValueFrom(
+        echo.echo({ message: 'r' }, undefined, {
+          idempotent: true,
+          retry: { maxAttempts: 2, initialBackoffMs: 20, maxBackoffMs: 20 },
+        }),
+      ),
+    );
+    expect((await retried).message).toBe('ok');
+    expect(bearer.seen).toEqual([
+      { attempt: 1, store: 'R' },
+      { attempt: 2, store: 'R' },
+    ]);
+  });
+});
+
+@Controller()
+class TwoRequestsController {
+  private readonly echo: EchoService;
+  constructor(@InjectGrpcPool('ECHO') pool: GrpcPool) {
+    this.echo = pool.getService<EchoService>('EchoService');
+  }
+
+  /** Holds the pool's only slot with a generous budget. */
+  @Get('hold')
+  @GrpcTimeout(5000)
+  hold() {
+    return firstValueFrom(this.echo.slow({ delayMs: 300, message: 'held' }));
+  }
+
+  /** Waits for the slot, then makes a second call from the first one's response. */
+  @Get('chain')
+  @GrpcTimeout(600)
+  chain() {
+    return firstValueFrom(
+      this.echo
+        .echo({ message: 'first' })
+        .pipe(switchMap(() => this.echo.slow({ delayMs: 3000, message: 'second' }))),
+    );
+  }
+}
+
+describe('@GrpcTimeout budgets of two HTTP requests that share one slot', () => {
+  let app: EchoHttpApp | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  it('the queued request keeps its own budget, for the call it chains too', async () => {
+    app = await startEchoHttpApp({
+      controllers: [TwoRequestsController],
+      providers: [{ provide: APP_INTERCEPTOR, useClass: GrpcTimeoutInterceptor }],
+      client: { pool: oneSlot },
+    });
+    const { base, server } = app;
+    // Both requests open connections of their own to the app; the pool's one channel is warm.
+    const holding = fetch(`${base}/hold`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const chainStartedAt = Date.now();
+    const chained = await fetch(`${base}/chain`);
+    expect(chained.status).toBe(504);
+    expect((await holding).status).toBe(200);
+    // The chained Slow call reached the server with the chain request's deadline, not the holder's.
+    const chainedDeadline = server.slowDeadlines.at(-1)!;
+    expect(server.slowDeadlines).toHaveLength(2);
+    expect(chainedDeadline - chainStartedAt).toBeLessThan(800);
+  });
+});
