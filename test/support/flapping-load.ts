@@ -5,6 +5,8 @@ import type { EchoService } from './echo-client.js';
 /** One call under flapping: what it asked for, what it got, and when it settled. */
 export interface FlapCall {
   kind: 'unary' | 'server stream';
+  /** Waits for a connection (up to its deadline) instead of failing fast while the backend is down. */
+  waitForReady: boolean;
   /** Messages a successful call must deliver: 1 for unary, the stream's length otherwise. */
   expected: number;
   received: number;
@@ -37,8 +39,10 @@ export interface FlapLoadOptions {
 }
 
 /**
- * `callers` loops, half unary (Echo), half server streaming (Count), each
- * making calls back to back with a deadline, recording how each settles.
+ * `callers` loops, half unary (Echo), half server streaming (Count), and
+ * half of each with `waitForReady` (those wait out the backend's deaths, so
+ * their deadlines are what ends them), each making calls back to back with a
+ * deadline, recording how each settles.
  * `stop()` makes no new calls, waits a grace period (the deadline plus one
  * second) for the calls in flight, and counts what never settled.
  */
@@ -48,9 +52,10 @@ export function flappingLoad(echo: EchoService, options: FlapLoadOptions = {}) {
   const pending = new Map<FlapCall, { subscription: Subscription; abandon: () => void }>();
   let running = true;
 
-  const oneCall = (kind: FlapCall['kind']): Promise<void> => {
+  const oneCall = (kind: FlapCall['kind'], waitForReady: boolean): Promise<void> => {
     const call: FlapCall = {
       kind,
+      waitForReady,
       expected: kind === 'unary' ? 1 : streamLength,
       received: 0,
       startedAt: performance.now(),
@@ -58,8 +63,8 @@ export function flappingLoad(echo: EchoService, options: FlapLoadOptions = {}) {
     calls.push(call);
     const source: Observable<unknown> =
       kind === 'unary'
-        ? echo.echo({ message: 'flap' }, undefined, { timeoutMs })
-        : echo.count({ count: streamLength, intervalMs }, undefined, { timeoutMs });
+        ? echo.echo({ message: 'flap' }, undefined, { timeoutMs, waitForReady })
+        : echo.count({ count: streamLength, intervalMs }, undefined, { timeoutMs, waitForReady });
     return new Promise<void>((resolve) => {
       const settle = (ok: boolean, code: number): void => {
         if (call.settledAt !== undefined) return;
@@ -79,15 +84,15 @@ export function flappingLoad(echo: EchoService, options: FlapLoadOptions = {}) {
     });
   };
 
-  const loop = async (kind: FlapCall['kind']): Promise<void> => {
+  const loop = async (kind: FlapCall['kind'], waitForReady: boolean): Promise<void> => {
     while (running) {
-      await oneCall(kind);
+      await oneCall(kind, waitForReady);
       // A dead backend fails calls at once: do not spin.
       if (!calls.at(-1)!.ok) await new Promise((resolve) => setTimeout(resolve, 5));
     }
   };
   const loops = Array.from({ length: callers }, (_, i) =>
-    loop(i % 2 === 0 ? 'unary' : 'server stream'),
+    loop(i % 2 === 0 ? 'unary' : 'server stream', i % 4 >= 2),
   );
 
   return {
