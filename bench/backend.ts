@@ -2,12 +2,15 @@
  * The benchmark's backend, run in its own process so it does not share an
  * event loop with the clients: a grpc-js server announcing 100 concurrent
  * streams per connection (as common proxies do). `Slow` answers after
- * `delayMs`; `Echo` answers at once. Prints its port, then serves until killed.
+ * `delayMs`; `Echo` answers at once (with the status `failWith` when set);
+ * `Count` streams `count` replies, `intervalMs` apart after the first. Prints
+ * its port, then serves until killed.
  */
 import {
   Server,
   ServerCredentials,
   loadPackageDefinition,
+  type ServerWritableStream,
   type ServiceClientConstructor,
   type GrpcObject,
 } from '@grpc/grpc-js';
@@ -22,12 +25,35 @@ const server = new Server({
   'grpc.max_concurrent_streams': Number(process.env.MAX_STREAMS ?? 100),
 });
 
+type Callback = (e: { code: number; details: string } | null, r?: object) => void;
+
+/** Streams `count` replies; a cancelled call (the soak's `cancelled` mode) stops its timer. */
+function count(call: ServerWritableStream<{ count: number; intervalMs: number }, object>): void {
+  let sent = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = (): void => {
+    if (call.cancelled) return;
+    if (sent >= call.request.count) {
+      call.end();
+      return;
+    }
+    call.write({ message: String(sent++) });
+    if (call.request.intervalMs > 0) timer = setTimeout(tick, call.request.intervalMs);
+    else tick();
+  };
+  call.on('cancelled', () => clearTimeout(timer));
+  tick();
+}
+
 server.addService(service, {
-  Echo: (call: { request: { message: string } }, callback: (e: null, r: object) => void) =>
-    callback(null, { message: call.request.message }),
-  Slow: (call: { request: { delayMs: number } }, callback: (e: null, r: object) => void) => {
+  Echo: (call: { request: { message: string; failWith: number } }, callback: Callback) =>
+    call.request.failWith
+      ? callback({ code: call.request.failWith, details: 'failed on purpose' })
+      : callback(null, { message: call.request.message }),
+  Slow: (call: { request: { delayMs: number } }, callback: Callback) => {
     setTimeout(() => callback(null, { message: 'slow' }), call.request.delayMs);
   },
+  Count: count,
 });
 
 const host = process.env.HOST ?? '127.0.0.1';
