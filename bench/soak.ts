@@ -2,10 +2,10 @@
  * `npm run soak`: does anything grow per call? SOAK_CALLS calls of each mode
  * (unary, server stream, failing, cancelled) by 32 callers, through the pool
  * and through raw grpc-js side by side, against a backend in a child
- * process. The default, 50,000, takes about 4 minutes for the eight runs on
- * a 2-core machine where client and backend share ~2,000 calls/s;
- * SOAK_CALLS=300000 is the long run (~25 minutes); SOAK_ONLY=<mode> runs one
- * mode. The heap is read after a full GC at intervals; the least-squares
+ * process. The default, 300,000 (what the trust issue asks for), takes about
+ * 25 minutes for the eight runs on a 2-core machine where client and backend
+ * share ~2,000 calls/s; SOAK_CALLS=50000 is a quick run (~4 minutes);
+ * SOAK_ONLY=<mode> runs one mode. The heap is read after a full GC at intervals; the least-squares
  * slope over the readings after a warm-up is printed in bytes per 1,000
  * calls. At the end of each pool run, `stats()` must add up:
  * `calls.started === ok + failed`, nothing in flight or queued. Exits
@@ -25,7 +25,7 @@ import {
   type SoakMode,
 } from './soak-clients.js';
 
-const CALLS = Number(process.env.SOAK_CALLS ?? 50_000);
+const CALLS = Number(process.env.SOAK_CALLS ?? 300_000);
 /** One mode only, e.g. `SOAK_ONLY=cancelled`. */
 const ONLY = process.env.SOAK_ONLY;
 const CONCURRENCY = 32;
