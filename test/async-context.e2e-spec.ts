@@ -4,7 +4,7 @@ import { status } from '@grpc/grpc-js';
 import { Controller, Get } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { firstValueFrom, lastValueFrom, map, switchMap, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, map, Subject, switchMap, toArray } from 'rxjs';
 import {
   GrpcPool,
   GrpcTimeout,
@@ -86,6 +86,47 @@ describe('a call that waits runs in the async context it was made in', () => {
     expect(await holder).toEqual(['A', 'A', 'A']);
     expect(await queued).toEqual(['B', 'B', 'B']);
     expect(await chained).toBe('C');
+  });
+
+  it('a queued call whose request stream fails from elsewhere fails in its own context', async () => {
+    const echoServer = await startEchoServer();
+    server = echoServer;
+    pool = createEchoPool(echoServer.address, { pool: oneSlot });
+    const echo = pool.getService<EchoService>('EchoService');
+    await firstValueFrom(echo.echo({ message: 'warm-up' }));
+    const holder = requestStore.run('A', () => firstValueFrom(echo.slow({ delayMs: 100 })));
+    const requests = new Subject<{ message: string }>();
+    const failedIn = requestStore.run(
+      'B',
+      () =>
+        new Promise<string | undefined>((resolve) =>
+          echo.collect(requests).subscribe({ error: () => resolve(requestStore.getStore()) }),
+        ),
+    );
+    requestStore.run('OTHER', () => requests.error(new Error('the source broke')));
+    expect(await failedIn).toBe('B');
+    await holder;
+  });
+
+  it('a getClientByServiceName() callback runs in the context its call was made in', async () => {
+    const echoServer = await startEchoServer();
+    server = echoServer;
+    // No channel yet: the first call, made in A's context, opens the connection.
+    pool = createEchoPool(echoServer.address, { pool: { minChannels: 0 } });
+    const client = pool.getClientByServiceName<{
+      Echo(request: object, callback: (error: Error | null) => void): unknown;
+    }>('EchoService');
+    const callIn = (store: string): Promise<string | undefined> =>
+      requestStore.run(
+        store,
+        () =>
+          new Promise((resolve, reject) =>
+            client.Echo({ message: store }, (error) =>
+              error ? reject(error) : resolve(requestStore.getStore()),
+            ),
+          ),
+      );
+    expect(await Promise.all([callIn('A'), callIn('B'), callIn('C')])).toEqual(['A', 'B', 'C']);
   });
 
   it('a retry after backoff runs in the context of its call', async () => {

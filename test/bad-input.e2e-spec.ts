@@ -68,6 +68,12 @@ const perCall: [string, string, (echo: EchoService) => Observable<unknown>][] = 
     (e) => e.echo({}, undefined, bad({ interceptors: [{ beforeAttempt: 'x' }] })),
   ],
   [
+    // grpc-js composed it inside a promise no one catches: the process exited.
+    'credentials {} (not CallCredentials)',
+    'options.credentials must be grpc-js CallCredentials',
+    (e) => e.echo({}, undefined, bad({ credentials: {} })),
+  ],
+  [
     'interceptors "abc"',
     'options.interceptors',
     (e) => e.echo({}, undefined, bad({ interceptors: 'abc' })),
@@ -270,6 +276,11 @@ describe('bad input: every case fails by name, and nothing is held', () => {
         'options.deadline',
         (c: CallbackEcho) =>
           c.echo({}, new Metadata(), { deadline: Date.now() + TOO_FAR_FOR_GRPC }, noop),
+      ],
+      [
+        'credentials {} (not CallCredentials)',
+        'options.credentials must be grpc-js CallCredentials',
+        (c: CallbackEcho) => c.echo({}, new Metadata(), { credentials: {} }, noop),
       ],
       [
         'a call interceptor object',

@@ -123,6 +123,37 @@ describe('call interceptors', () => {
     expect(pool.stats().inFlight).toBe(0);
   });
 
+  it("bounds an async beforeAttempt that never settles by the call's deadline, and frees the slot on unsubscribe", async () => {
+    let resolveHung: () => void = () => undefined;
+    const hung: GrpcCallInterceptor = {
+      beforeAttempt: () => new Promise<void>((resolve) => (resolveHung = resolve)),
+    };
+    pool = createEchoPool(server.address, { interceptors: [hung] });
+    const echo = pool.getService<EchoService>('EchoService');
+    const callsBefore = server.calls;
+    const started = Date.now();
+    const error = await failure(
+      firstValueFrom(echo.echo({ message: 'x' }, undefined, { timeoutMs: 200 })),
+    );
+    expect(error.code).toBe(status.DEADLINE_EXCEEDED);
+    expect(error.details).toContain('while call interceptors prepared attempt 1');
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(pool.stats().inFlight).toBe(0);
+    // The hook settling late sends nothing.
+    resolveHung();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(server.calls).toBe(callsBefore);
+
+    // Without a deadline, the caller giving up frees the slot at once.
+    const subscription = echo.echo({ message: 'y' }).subscribe();
+    expect(pool.stats().inFlight).toBe(1);
+    subscription.unsubscribe();
+    expect(pool.stats().inFlight).toBe(0);
+    resolveHung();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(server.calls).toBe(callsBefore);
+  });
+
   it('takes interceptors per call, after the client ones, next to native grpc-js interceptors', async () => {
     const order: string[] = [];
     pool = createEchoPool(server.address, {

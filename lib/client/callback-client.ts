@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import {
   makeClientConstructor,
   type Client,
@@ -63,7 +64,7 @@ export function createCallbackClient(
       try {
         // grpc-js throws here on bad arguments (a unary call without a callback): such a call
         // never started, so it is counted only once grpc-js has accepted it.
-        const active = clientOn(lease.channel)[protoName](...args);
+        const active = clientOn(lease.channel)[protoName](...args.map(inCallersContext));
         metrics.started++;
         const registered: AbortableCall = { abort: () => active.cancel() };
         admission.register(registered);
@@ -83,4 +84,13 @@ export function createCallbackClient(
     if (method.originalName) facade[method.originalName] = call;
   }
   return facade;
+}
+
+/**
+ * grpc-js runs a call's callback in the async context of whoever opened the
+ * connection; bound here, it runs in the caller's own. (Streams returned by
+ * such calls emit their events as grpc-js does.)
+ */
+function inCallersContext(arg: unknown): unknown {
+  return typeof arg === 'function' ? AsyncResource.bind(arg as (...a: unknown[]) => unknown) : arg;
 }

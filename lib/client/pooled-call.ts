@@ -56,6 +56,8 @@ export class PooledCall
   private attemptStartedAt = 0;
   /** Inside `begin()`: a slot granted now is granted in the call's own context. */
   private beginning = false;
+  /** Bounds async `beforeAttempt` hooks by the call's deadline: grpc-js's starts only once sent. */
+  private hooksTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly context: CallContext,
@@ -86,6 +88,7 @@ export class PooledCall
 
   private startAttempt(lease: Lease): void {
     this.queued = false;
+    this.call = undefined;
     if (this.subscriber.closed) return lease.release();
     this.lease = lease;
     this.lastChannel = lease.channel;
@@ -107,7 +110,13 @@ export class PooledCall
     this.attemptContext = attempt;
     this.attemptStartedAt = performance.now();
     if (!changesMetadata) return this.send(this.prepared);
+    let hooksDone = false;
     runBeforeAttempt(interceptors, attempt, (error) => {
+      hooksDone = true;
+      // The attempt already ended while the hooks ran (its deadline passed, or it was cancelled).
+      if (this.lease !== lease) return;
+      clearTimeout(this.hooksTimer);
+      this.hooksTimer = undefined;
       if (error !== undefined) {
         this.endAttempt(status.CANCELLED, error.message);
         return this.fail(asServiceError(error));
@@ -116,6 +125,21 @@ export class PooledCall
         return this.endAttempt(status.CANCELLED, 'Cancelled before it was sent');
       this.send({ ...this.prepared, metadata: attempt.metadata });
     });
+    const { deadline } = this.prepared;
+    if (!hooksDone && deadline !== undefined && Number.isFinite(deadline)) {
+      // Set in the call's own context, so it fires there too. Not unref()'d: the call is awaited.
+      this.hooksTimer = setTimeout(() => this.hooksOutlivedDeadline(), deadline - Date.now());
+    }
+  }
+
+  /** An async `beforeAttempt` (a token service that hangs) still runs at the call's deadline. */
+  private hooksOutlivedDeadline(): void {
+    this.hooksTimer = undefined;
+    const details =
+      `Deadline exceeded while call interceptors prepared attempt ${this.attempt} of ` +
+      this.method.path;
+    this.endAttempt(status.DEADLINE_EXCEEDED, details);
+    this.fail(new GrpcPoolCallError(status.DEADLINE_EXCEEDED, details));
   }
 
   private send(prepared: PreparedCall): void {
@@ -150,7 +174,8 @@ export class PooledCall
 
   /** The request stream broke (while queued or on the wire): the call fails with its error, not retried. */
   requestsFailed(error: unknown): void {
-    this.fail(asServiceError(error instanceof Error ? error : new Error(String(error))));
+    const failure = asServiceError(error instanceof Error ? error : new Error(String(error)));
+    this.runInAsyncScope(this.fail, this, failure);
   }
 
   /** The pool ends the call from outside (a drain ran out of time); the teardown cancels it on the wire. */
@@ -208,8 +233,13 @@ export class PooledCall
     const interrupted = this.queued || this.attemptOpen || this.retryTimer !== undefined;
     this.withdraw();
     clearTimeout(this.retryTimer);
+    clearTimeout(this.hooksTimer);
     this.requests?.unsubscribe();
-    if (this.call !== undefined && this.attemptOpen) this.call.cancel();
+    if (this.attemptOpen) {
+      // On the wire: grpc-js's cancel frees the slot. Still in its beforeAttempt hooks: free it here.
+      if (this.call !== undefined) this.call.cancel();
+      else this.endAttempt(status.CANCELLED, 'Cancelled before it was sent');
+    }
     if (interrupted && !this.done) {
       this.done = true;
       this.context.metrics.finish(status.CANCELLED, this.startedAt);

@@ -1,4 +1,4 @@
-import { Metadata } from '@grpc/grpc-js';
+import { CallCredentials, Metadata } from '@grpc/grpc-js';
 import {
   describe,
   isPlainObject,
@@ -77,13 +77,15 @@ export function grpcCallOptionsProblem(
   if (propagate_flags !== undefined && !Number.isInteger(propagate_flags)) {
     return `options.propagate_flags must be an integer (got ${describe(propagate_flags)})`;
   }
-  for (const [key, value] of [
-    ['credentials', credentials],
-    ['parent', parent],
-  ] as const) {
-    if (value != null && typeof value !== 'object') {
-      return `options.${key} must be an object (got ${describe(value)})`;
-    }
+  // grpc-js composes call credentials inside a promise no one catches: anything else crashes the process.
+  if (credentials != null && !(credentials instanceof CallCredentials)) {
+    return (
+      `options.credentials must be grpc-js CallCredentials, e.g. from ` +
+      `credentials.createFromMetadataGenerator() (got ${describe(credentials)})`
+    );
+  }
+  if (parent != null && typeof parent !== 'object') {
+    return `options.parent must be an object (got ${describe(parent)})`;
   }
   return (
     deadlineProblem(deadline) ??
