@@ -3,7 +3,7 @@
  * (unary, server stream, failing, cancelled) by 32 callers, through the pool
  * and through raw grpc-js side by side, against a backend in a child
  * process. The default, 300,000 (what the trust issue asks for), takes about
- * 25 minutes for the eight runs on a 2-core machine where client and backend
+ * 17 minutes for the eight runs on a 2-core machine where client and backend
  * share ~2,000 calls/s; SOAK_CALLS=50000 is a quick run (~4 minutes);
  * SOAK_ONLY=<mode> runs one mode. The heap is read after a full GC at intervals; the least-squares
  * slope over the readings after a warm-up is printed in bytes per 1,000
