@@ -8,7 +8,11 @@ import type {
   GrpcPoolRootAsyncOptions,
   GrpcPoolRootOptions,
 } from './interfaces/module-options.interface.js';
-import { validateModuleOptions, validateRootOptions } from './options/validate-module-options.js';
+import {
+  validateModuleOptions,
+  validateRootFactoryResult,
+  validateRootOptions,
+} from './options/validate-module-options.js';
 
 /**
  * Registers one pooled gRPC client per remote service. Each form checks its
@@ -69,7 +73,11 @@ export class GrpcPoolModule {
       providers: [
         {
           provide: GRPC_POOL_DEFAULTS,
-          useFactory: options.useFactory,
+          useFactory: async (...deps: never[]): Promise<GrpcPoolRootOptions> => {
+            const result: unknown = await options.useFactory(...deps);
+            validateRootFactoryResult(result);
+            return result as GrpcPoolRootOptions;
+          },
           inject: options.inject ?? [],
         },
         GrpcPoolHealthIndicator,

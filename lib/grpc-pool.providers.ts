@@ -12,6 +12,7 @@ import type {
   GrpcPoolOptionsFactory,
   GrpcPoolRootOptions,
 } from './interfaces/module-options.interface.js';
+import { blameDefaults } from './options/defaults-origin.js';
 import { mergeDefaults } from './options/merge-defaults.js';
 import { normalizeClientOptions } from './options/normalize-client-options.js';
 
@@ -30,7 +31,11 @@ async function createPool(
       merged.interceptors.map((entry) => resolveInterceptor(moduleRef, entry)),
     );
   }
-  return new GrpcPool(merged);
+  try {
+    return new GrpcPool(merged);
+  } catch (error: unknown) {
+    throw blameDefaults(error, root?.defaults, client);
+  }
 }
 
 /**
@@ -82,9 +87,20 @@ export function createAsyncPoolProviders(client: GrpcPoolAsyncClientOptions): Pr
       );
     }
     if (client.useClass) providers.push(client.useClass);
+    const field = client.useClass ? 'useClass' : 'useExisting';
     providers.push({
       provide: optionsToken,
-      useFactory: (factory: GrpcPoolOptionsFactory) => factory.createGrpcPoolOptions(),
+      useFactory: (factory: Partial<GrpcPoolOptionsFactory> | undefined) => {
+        // Checked on the instance: a plain JS caller or a cast can pass any class.
+        if (typeof factory?.createGrpcPoolOptions !== 'function') {
+          throw new GrpcPoolOptionsError(
+            client.name,
+            field,
+            `must provide a createGrpcPoolOptions() method (${className(factoryClass)} has none)`,
+          );
+        }
+        return factory.createGrpcPoolOptions();
+      },
       inject: [factoryClass],
     });
   }
@@ -98,4 +114,8 @@ export function createAsyncPoolProviders(client: GrpcPoolAsyncClientOptions): Pr
     inject: [optionsToken, optionalDefaults, ModuleRef],
   });
   return providers;
+}
+
+function className(token: unknown): string {
+  return typeof token === 'function' && token.name !== '' ? token.name : String(token);
 }

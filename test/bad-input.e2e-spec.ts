@@ -1,5 +1,6 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { firstValueFrom, lastValueFrom, of, type Observable } from 'rxjs';
 import {
@@ -326,6 +327,92 @@ describe('bad input: every case fails by name, and nothing is held', () => {
     }).compile();
     await expect(compile).rejects.toThrow(GrpcPoolOptionsError);
     await expect(compile).rejects.toThrow(`Invalid options for gRPC pool "ORDERS": ${message}`);
+  });
+
+  /** Module forms whose mistake shows only when Nest builds the providers: [what, message, imports]. */
+  const clientOf = (): GrpcPoolClientOptions => ({
+    name: 'ORDERS',
+    package: ECHO_PACKAGE,
+    protoPath: ECHO_PROTO,
+    url: server.address,
+  });
+  class NoFactoryMethod {}
+  @Module({ providers: [NoFactoryMethod], exports: [NoFactoryMethod] })
+  class NoFactoryMethodModule {}
+  const rootAsync = (result: unknown) => [
+    GrpcPoolModule.forRootAsync({ useFactory: () => bad(result) }),
+    GrpcPoolModule.register({ clients: [clientOf()] }),
+  ];
+  it.each<[string, string, () => DynamicModule[]]>([
+    [
+      'forRootAsync factory returns the defaults without the defaults wrapper',
+      'GrpcPoolModule.forRootAsync(): useFactory().pool is a client option: return it inside defaults',
+      () => rootAsync({ pool: { maxChannels: 0 } }),
+    ],
+    [
+      'forRootAsync factory returns null',
+      'GrpcPoolModule.forRootAsync(): useFactory() must return { defaults: {...} } (got null)',
+      () => rootAsync(null),
+    ],
+    [
+      'forRootAsync factory returns an unknown key',
+      'GrpcPoolModule.forRootAsync(): useFactory().prometheus is not a known option (known: defaults)',
+      () => rootAsync({ defaults: {}, prometheus: true }),
+    ],
+    [
+      'forRootAsync factory returns defaults.name',
+      'GrpcPoolModule.forRootAsync(): useFactory().defaults.name is not a known option',
+      () => rootAsync({ defaults: { name: 'X' } }),
+    ],
+    [
+      'a forRootAsync default with a typo',
+      'gRPC pool "ORDERS": forRoot defaults: pool.maxChanels is not a known option',
+      () => rootAsync({ defaults: { pool: { maxChanels: 2 } } }),
+    ],
+    [
+      'registerAsync useClass without createGrpcPoolOptions()',
+      'gRPC pool "ORDERS": useClass must provide a createGrpcPoolOptions() method (NoFactoryMethod has none)',
+      () => [
+        GrpcPoolModule.registerAsync({
+          clients: [{ name: 'ORDERS', useClass: bad(NoFactoryMethod) }],
+        }),
+      ],
+    ],
+    [
+      'registerAsync useExisting without createGrpcPoolOptions()',
+      'gRPC pool "ORDERS": useExisting must provide a createGrpcPoolOptions() method (NoFactoryMethod has none)',
+      () => [
+        GrpcPoolModule.registerAsync({
+          clients: [
+            { name: 'ORDERS', imports: [NoFactoryMethodModule], useExisting: bad(NoFactoryMethod) },
+          ],
+        }),
+      ],
+    ],
+  ])('at start-up, %s: fails naming it', async (_what, message, imports) => {
+    const compile = Test.createTestingModule({ imports: imports() }).compile();
+    await expect(compile).rejects.toThrow(GrpcPoolOptionsError);
+    await expect(compile).rejects.toThrow(`Invalid options for ${message}`);
+  });
+
+  it('a bad forRoot default is blamed on the defaults, a bad client value on the client', async () => {
+    const start = (defaults: unknown, pool?: unknown) =>
+      Test.createTestingModule({
+        imports: [
+          GrpcPoolModule.forRoot(bad({ defaults })),
+          GrpcPoolModule.register({ clients: [{ ...clientOf(), pool: bad(pool) }] }),
+        ],
+      }).compile();
+    const fromDefaults =
+      'Invalid options for gRPC pool "ORDERS": forRoot defaults: pool.maxChannels must be an integer >= 1 (got "4")';
+    // The client's `pool: undefined` (and a nested undefined) keeps the default: it is not erased.
+    await expect(start({ pool: { maxChannels: '4' } })).rejects.toThrow(fromDefaults);
+    await expect(start({ pool: { maxChannels: '4' } }, { maxChannels: undefined })).rejects.toThrow(
+      fromDefaults,
+    );
+    await expect(start({ pool: { maxChannels: 2 } }, { maxChannels: 0 })).rejects.toThrow(
+      'Invalid options for gRPC pool "ORDERS": pool.maxChannels must be an integer >= 1 (got 0)',
+    );
   });
 
   it.each([

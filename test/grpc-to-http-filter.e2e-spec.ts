@@ -9,6 +9,7 @@ import {
   GrpcToHttpExceptionFilter,
   InjectGrpcPool,
   httpStatusForGrpc,
+  isGrpcServiceError,
 } from '../lib/index.js';
 import type { EchoService } from './support/echo-client.js';
 import { startEchoHttpApp, type EchoHttpApp } from './support/echo-http-app.js';
@@ -31,6 +32,34 @@ class FailingController {
   @Get('http-exception')
   http(): never {
     throw new NotFoundException('no such page');
+  }
+  @Get('code-zero')
+  codeZero(): never {
+    throw Object.assign(new Error('odd'), { code: status.OK, details: 'not really ok' });
+  }
+}
+
+/** Routes whose calls the pool itself fails: its queue is full, or the gateway's code passes a bad option. */
+@Controller()
+class PoolFaultController {
+  private readonly echo: EchoService;
+  constructor(@InjectGrpcPool('ECHO') pool: GrpcPool) {
+    this.echo = pool.getService<EchoService>('EchoService');
+  }
+  @Get('exhausted')
+  async exhausted() {
+    // The one slot is held by the first call; the queue takes none.
+    const holding = firstValueFrom(this.echo.slow({ delayMs: 200, message: 'holding' }));
+    try {
+      return await firstValueFrom(this.echo.echo({ message: 'overflow' }));
+    } finally {
+      await holding;
+    }
+  }
+  @Get('bad-call-option')
+  badCallOption() {
+    const typo = { timeoutMS: 100 } as never;
+    return firstValueFrom(this.echo.echo({ message: 'x' }, undefined, typo));
   }
 }
 
@@ -84,6 +113,15 @@ describe('GrpcToHttpExceptionFilter in an express app', () => {
     const http = await fetch(`${base}/http-exception`);
     expect(http.status).toBe(404);
     expect(((await http.json()) as { message: string }).message).toBe('no such page');
+  });
+
+  it('leaves an error with code OK (0) to Nest: a 500, never a 200', async () => {
+    const response = await fetch(`${base}/code-zero`);
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ statusCode: 500, message: 'Internal server error' });
+    expect(isGrpcServiceError(Object.assign(new Error('x'), { code: 0, details: 'x' }))).toBe(
+      false,
+    );
   });
 
   it('maps every status the issue lists, others to 500', () => {
@@ -161,5 +199,64 @@ describe('GrpcToHttpExceptionFilter and transport failures', () => {
         message: `failed on purpose: code ${code}`,
       });
     }
+  });
+});
+
+describe('GrpcToHttpExceptionFilter and failures the pool made itself', () => {
+  const apps: EchoHttpApp[] = [];
+  /** One slot and no queue, so a second concurrent call is refused by the pool. */
+  async function startOneSlotApp(filter: GrpcToHttpExceptionFilter): Promise<string> {
+    const echoApp = await startEchoHttpApp({
+      controllers: [PoolFaultController],
+      client: {
+        pool: { minChannels: 1, maxChannels: 1, maxConcurrentCallsPerChannel: 1, maxQueued: 0 },
+        startup: { waitForReady: true },
+      },
+      providers: [{ provide: APP_FILTER, useValue: filter }],
+    });
+    apps.push(echoApp);
+    return echoApp.base;
+  }
+  afterAll(async () => {
+    await Promise.all(apps.map((echoApp) => echoApp.close()));
+  });
+
+  it('answers with a fixed text per status, never the limits or option names', async () => {
+    const base = await startOneSlotApp(new GrpcToHttpExceptionFilter());
+    const exhausted = await fetch(`${base}/exhausted`);
+    const exhaustedText = await exhausted.text();
+    expect(exhausted.status).toBe(429);
+    expect(JSON.parse(exhaustedText)).toEqual({
+      statusCode: 429,
+      error: 'RESOURCE_EXHAUSTED',
+      message: 'upstream service overloaded',
+    });
+    expect(exhaustedText).not.toContain('maxQueued');
+    // A bad call the gateway's own code made: the HTTP client did nothing wrong.
+    const badCall = await fetch(`${base}/bad-call-option`);
+    const badCallText = await badCall.text();
+    expect(badCall.status).toBe(500);
+    expect(JSON.parse(badCallText)).toEqual({
+      statusCode: 500,
+      error: 'INVALID_ARGUMENT',
+      message: 'upstream call could not be made',
+    });
+    expect(badCallText).not.toContain('timeoutMS');
+  });
+
+  it("exposeServerErrorDetails: true sends the pool's details, with the same statuses", async () => {
+    const base = await startOneSlotApp(
+      new GrpcToHttpExceptionFilter({ exposeServerErrorDetails: true }),
+    );
+    const exhausted = await fetch(`${base}/exhausted`);
+    expect(exhausted.status).toBe(429);
+    expect(((await exhausted.json()) as { message: string }).message).toContain(
+      'gRPC pool "ECHO" is exhausted',
+    );
+    const badCall = await fetch(`${base}/bad-call-option`);
+    expect(badCall.status).toBe(500);
+    expect(((await badCall.json()) as { message: string }).message).toContain(
+      'options.timeoutMS is not a known option',
+    );
   });
 });

@@ -17,8 +17,11 @@ export class GrpcPoolOptionsError extends GrpcPoolError {
     readonly rule: string,
     /** What took the options when no client is named, e.g. `GrpcPoolModule.register()`. */
     scope = 'GrpcPoolModule',
+    /** Where the bad value came from when not the client's own options, e.g. `forRoot defaults`. */
+    readonly origin?: string,
   ) {
     const owner = poolName === undefined ? scope : `gRPC pool ${poolLabel(poolName)}`;
-    super(`Invalid options for ${owner}: ${field} ${rule}`);
+    const from = origin === undefined ? '' : `${origin}: `;
+    super(`Invalid options for ${owner}: ${from}${field} ${rule}`);
   }
 }

@@ -3,8 +3,10 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { throwError, type Observable } from 'rxjs';
 import type { GrpcToHttpExceptionFilterOptions } from '../interfaces/http-filter-options.interface.js';
+import { GrpcPoolCallError } from '../errors/grpc-call.error.js';
 import { httpStatusForGrpc } from './grpc-status-to-http.js';
 import { GrpcServiceErrorType } from './grpc-service-error-type.js';
+import { httpStatusForPoolError, poolErrorText } from './pool-error-answer.js';
 import { replyWithoutAdapter } from './reply-without-adapter.js';
 import { serverErrorText } from './server-error-text.js';
 
@@ -13,7 +15,10 @@ export interface GrpcHttpErrorBody {
   statusCode: number;
   /** The gRPC status name, e.g. `NOT_FOUND`. */
   error: string;
-  /** The server's details for a 4xx; a fixed text per status for a 5xx unless `exposeServerErrorDetails`. */
+  /**
+   * The server's details for a 4xx; a fixed text per status for a 5xx and for
+   * every failure the pool made itself, unless `exposeServerErrorDetails`.
+   */
   message: string;
 }
 
@@ -58,13 +63,16 @@ export class GrpcToHttpExceptionFilter implements ExceptionFilter<ServiceError> 
 
   /** Override to shape the body differently; keep metadata out of it. */
   protected toBody(error: ServiceError): GrpcHttpErrorBody {
-    const statusCode = httpStatusForGrpc(error.code);
-    const serverError = statusCode >= 500 && !this.exposeServerErrorDetails;
-    return {
-      statusCode,
-      error: status[error.code],
-      message: serverError ? serverErrorText(error.code) : error.details,
-    };
+    // The pool's own failures (queue full, closed, a bad call option) are the
+    // gateway's faults: their details describe its internals, whatever the status.
+    const poolMade = error instanceof GrpcPoolCallError;
+    const statusCode = poolMade
+      ? httpStatusForPoolError(error.code)
+      : httpStatusForGrpc(error.code);
+    const fixedText = (poolMade || statusCode >= 500) && !this.exposeServerErrorDetails;
+    let message = error.details;
+    if (fixedText) message = poolMade ? poolErrorText(error.code) : serverErrorText(error.code);
+    return { statusCode, error: status[error.code], message };
   }
 }
 

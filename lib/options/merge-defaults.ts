@@ -1,5 +1,6 @@
 import type { GrpcPoolClientOptions } from '../interfaces/client-options.interface.js';
 import type { GrpcPoolDefaults } from '../interfaces/module-options.interface.js';
+import { isPlainObject } from './option-rules.js';
 
 /** Nested option objects merge key by key; everything else the client sets replaces the default. */
 const NESTED_KEYS = [
@@ -12,17 +13,26 @@ const NESTED_KEYS = [
   'channelOptions',
 ] as const;
 
-/** The client's options over the shared `forRoot` defaults. */
+/**
+ * The client's options over the shared `forRoot` defaults. A client key set
+ * to undefined (`url: process.env.ORDERS_URL` with the variable unset) keeps
+ * the default instead of erasing it.
+ */
 export function mergeDefaults(
   defaults: GrpcPoolDefaults | undefined,
   client: GrpcPoolClientOptions,
 ): GrpcPoolClientOptions {
   if (defaults === undefined) return client;
-  const merged: GrpcPoolClientOptions = { ...defaults, ...client };
+  const merged = { ...defaults, ...definedOnly(client) } as GrpcPoolClientOptions;
   for (const key of NESTED_KEYS) {
-    if (defaults[key] !== undefined && client[key] !== undefined) {
-      Object.assign(merged, { [key]: { ...defaults[key], ...client[key] } });
+    // Not an object: left as the client set it, for validation to name.
+    if (defaults[key] !== undefined && isPlainObject(client[key])) {
+      Object.assign(merged, { [key]: { ...defaults[key], ...definedOnly(client[key]) } });
     }
   }
   return merged;
+}
+
+function definedOnly(value: object): object {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined));
 }

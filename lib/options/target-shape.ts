@@ -7,7 +7,8 @@ import { isIPv4, isIPv6 } from 'node:net';
  */
 const SCHEMES = ['dns', 'ipv4', 'ipv6', 'unix', 'xds'] as const;
 
-const HOSTNAME = /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
+/** A DNS name; a trailing dot makes it fully qualified (`localhost.`), which resolvers accept. */
+const HOSTNAME = /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?\.?$/;
 
 /**
  * What is wrong with a target's shape, as a rule ("must ..."), or undefined

@@ -70,7 +70,40 @@ export function validateChannelOptions(rules: OptionRules, channelOptions: unkno
     if (key === 'grpc.default_compression_algorithm' && ![0, 1, 2].includes(value as number)) {
       rules.fail(field, `must be ${COMPRESSION_ALGORITHMS} (got ${describe(value)})`);
     }
+    if (key === 'grpc.keepalive_permit_without_calls') zeroOrOne(rules, field, value);
     if (key === 'grpc.service_config') serviceConfig(rules, field, value);
+    if (key === 'interceptors' || key === 'interceptor_providers') functions(rules, field, value);
+  }
+  if (
+    channelOptions.interceptors !== undefined &&
+    channelOptions.interceptor_providers !== undefined
+  ) {
+    rules.fail(
+      'channelOptions["interceptor_providers"]',
+      'cannot be given with channelOptions["interceptors"] (grpc-js takes one or the other)',
+    );
+  }
+}
+
+/**
+ * grpc-js interceptors (and interceptor providers) are functions; it calls
+ * them on every call without checking, so anything else fails every call
+ * with INTERNAL "nextInterceptor is not a function". Fail start-up instead.
+ */
+function functions(rules: OptionRules, field: string, value: unknown): void {
+  if (!Array.isArray(value))
+    rules.fail(field, `must be an array of functions (got ${describe(value)})`);
+  value.forEach((item: unknown, i) => {
+    if (typeof item !== 'function') {
+      rules.fail(`${field}[${i}]`, `must be a function (got ${describe(item)})`);
+    }
+  });
+}
+
+/** grpc-js turns the flag on only for exactly 1: any other value silently means off. */
+export function zeroOrOne(rules: OptionRules, field: string, value: unknown): void {
+  if (value !== undefined && value !== 0 && value !== 1) {
+    rules.fail(field, `must be 0 or 1 (got ${describe(value)})`);
   }
 }
 

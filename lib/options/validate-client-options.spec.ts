@@ -1,3 +1,4 @@
+import { credentials as grpcCredentials } from '@grpc/grpc-js';
 import { describe, expect, it } from '@jest/globals';
 import { ECHO_PACKAGE, ECHO_PROTO } from '../../test/support/protos.js';
 import { GrpcPool } from '../client/grpc-pool.js';
@@ -229,6 +230,49 @@ describe('client options are validated at start-up, naming the client, the field
       'channelOptions["grpc.service_config"] must be valid JSON (a gRPC service config)',
     ],
     [{ channelOptions: [] }, 'channelOptions must be an object (got an array)'],
+    // grpc-js calls channel interceptors without checking: every call failed INTERNAL.
+    [
+      { channelOptions: { interceptors: 'x' } },
+      'channelOptions["interceptors"] must be an array of functions (got "x")',
+    ],
+    [
+      { channelOptions: { interceptors: [null] } },
+      'channelOptions["interceptors"][0] must be a function (got null)',
+    ],
+    [
+      { channelOptions: { interceptors: [{}] } },
+      'channelOptions["interceptors"][0] must be a function (got an object)',
+    ],
+    [
+      { channelOptions: { interceptor_providers: [() => undefined, 7] } },
+      'channelOptions["interceptor_providers"][1] must be a function (got 7)',
+    ],
+    [
+      { channelOptions: { interceptors: [], interceptor_providers: [] } },
+      'channelOptions["interceptor_providers"] cannot be given with channelOptions["interceptors"]',
+    ],
+    // grpc-js turns keepalive without calls on for exactly 1: 5 or true meant off.
+    [
+      { keepalive: { keepalivePermitWithoutCalls: 5 } },
+      'keepalive.keepalivePermitWithoutCalls must be 0 or 1 (got 5)',
+    ],
+    [
+      { keepalive: { keepalivePermitWithoutCalls: true } },
+      'keepalive.keepalivePermitWithoutCalls must be 0 or 1 (got true)',
+    ],
+    [
+      { channelOptions: { 'grpc.keepalive_permit_without_calls': 2 } },
+      'channelOptions["grpc.keepalive_permit_without_calls"] must be 0 or 1 (got 2)',
+    ],
+    // Not ChannelCredentials: a bare TypeError without the client's name before.
+    [
+      { credentials: {} },
+      'credentials must be grpc-js ChannelCredentials, e.g. credentials.createSsl() or credentials.createInsecure() (got an object)',
+    ],
+    [
+      { credentials: 'insecure' },
+      'credentials must be grpc-js ChannelCredentials, e.g. credentials.createSsl() or credentials.createInsecure() (got "insecure")',
+    ],
   ])('%j', (overrides: Record<string, unknown>, message) => {
     const start = startUp(overrides);
     expect(start).toThrow(GrpcPoolOptionsError);
@@ -280,10 +324,15 @@ describe('client options are validated at start-up, naming the client, the field
       'unix:///tmp/orders.sock',
       'unix:relative.sock',
       'xds:///orders',
+      // Fully qualified DNS names end with a dot.
+      'localhost.:50051',
+      'orders.internal.',
+      'dns:///orders.internal.:50051',
       ['127.0.0.1:1', 'dns:///b:2', 'unix:/tmp/c.sock'],
     ];
     for (const url of valid) startUp({ url, pool: { minChannels: 0 } })().close();
     expect(startUp({ url: 'orders.internal:65536' })).toThrow('url "orders.internal:65536"');
+    expect(startUp({ url: 'orders..:1' })).toThrow('url "orders..:1" must be host:port');
   });
 
   it('accepts a duration of 2147483647 ms and channel options of the right types, not one ms more', () => {
@@ -296,7 +345,11 @@ describe('client options are validated at start-up, naming the client, the field
         'grpc.default_compression_algorithm': 2,
         'grpc.service_config': '{}',
         'grpc.some_future_option': 'anything',
+        'grpc.keepalive_permit_without_calls': 1,
+        interceptors: [(options: unknown, next: (o: unknown) => unknown) => next(options)],
       },
+      keepalive: { keepalivePermitWithoutCalls: 0 },
+      credentials: grpcCredentials.createInsecure(),
     })().close();
     expect(startUp({ pool: { acquireTimeoutMs: 2_147_483_648 } })).toThrow(
       'pool.acquireTimeoutMs must be <= 2147483647',

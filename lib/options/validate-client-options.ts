@@ -1,4 +1,4 @@
-import { status } from '@grpc/grpc-js';
+import { ChannelCredentials, status } from '@grpc/grpc-js';
 import type { GrpcPoolClientOptions } from '../interfaces/client-options.interface.js';
 import type { GrpcRetryOptions } from '../interfaces/retry-options.interface.js';
 import {
@@ -17,7 +17,7 @@ import { GrpcPoolOptionsError } from '../errors/invalid-options.error.js';
 import { describe, isPlainObject, OptionRules } from './option-rules.js';
 import { POOL_DEFAULTS } from './pool-defaults.js';
 import { targetProblem } from './target-shape.js';
-import { validateChannelOptions } from './validate-channel-options.js';
+import { validateChannelOptions, zeroOrOne } from './validate-channel-options.js';
 
 /**
  * Checks the shape and ranges of a client's options (the proto files are
@@ -47,6 +47,7 @@ export function validateClientOptions(options: GrpcPoolClientOptions): void {
   rules.knownKeys(options.keepalive, 'keepalive', Object.keys(KEEPALIVE_CHANNEL_ARGS));
   for (const [key, value] of Object.entries(options.keepalive ?? {})) {
     if (key.endsWith('Ms')) rules.durationMs(value, `keepalive.${key}`, 0);
+    else if (key === 'keepalivePermitWithoutCalls') zeroOrOne(rules, `keepalive.${key}`, value);
     else rules.integer(value, `keepalive.${key}`, 0);
   }
   validateChannelOptions(rules, options.channelOptions);
@@ -62,6 +63,14 @@ export function validateClientOptions(options: GrpcPoolClientOptions): void {
 }
 
 function validateTls(rules: OptionRules, options: GrpcPoolClientOptions): void {
+  const credentials: unknown = options.credentials;
+  // grpc-js needs its own class (it checks with instanceof when a channel opens).
+  if (credentials !== undefined && !(credentials instanceof ChannelCredentials)) {
+    rules.fail(
+      'credentials',
+      `must be grpc-js ChannelCredentials, e.g. credentials.createSsl() or credentials.createInsecure() (got ${describe(credentials)})`,
+    );
+  }
   const { tls } = options;
   rules.knownKeys(tls, 'tls', TLS_OPTION_KEYS);
   if (tls === undefined) return;

@@ -71,6 +71,28 @@ export function validateRootOptions(options: unknown, form: 'forRoot' | 'forRoot
   rules.knownKeys(options.defaults, 'defaults', DEFAULT_KEYS);
 }
 
+/**
+ * What a `forRootAsync()` factory returned: `{ defaults }`, checked as
+ * `forRoot()` checks its options. Without this, `null`, a typo or the
+ * defaults themselves without the `defaults` wrapper would start silently
+ * with no defaults at all.
+ */
+export function validateRootFactoryResult(result: unknown): void {
+  const rules: OptionRules = new OptionRules(undefined, 'GrpcPoolModule.forRootAsync()');
+  if (!isPlainObject(result)) {
+    rules.fail('useFactory()', `must return { defaults: {...} } (got ${describe(result)})`);
+  }
+  const stray = Object.keys(result).find((key) => key !== 'defaults');
+  if (stray !== undefined && (DEFAULT_KEYS as readonly string[]).includes(stray)) {
+    rules.fail(
+      `useFactory().${stray}`,
+      'is a client option: return it inside defaults ({ defaults: { ... } })',
+    );
+  }
+  rules.knownKeys(result, 'useFactory()', ROOT_KEYS);
+  rules.knownKeys(result.defaults, 'useFactory().defaults', DEFAULT_KEYS);
+}
+
 function isPoolName(name: unknown): name is GrpcPoolName {
   return typeof name === 'symbol' || (typeof name === 'string' && name !== '');
 }
