@@ -11,6 +11,9 @@ import { closestName } from './closest-name.js';
  */
 export const MAX_DURATION_MS = 2_147_483_647;
 
+/** The largest count an option takes (grpc-js's channel arguments are 32-bit integers). */
+export const MAX_INT32 = 2_147_483_647;
+
 /**
  * Small checks shared by the option validators. Each one throws a
  * `GrpcPoolOptionsError` naming the client, the field and the rule.
@@ -27,16 +30,19 @@ export class OptionRules {
   }
 
   /** An integer >= min, or undefined. */
-  integer(value: unknown, field: string, min: number): void {
+  /** An integer from min to max, or undefined. Every count has a ceiling: grpc-js keeps them in 32 bits. */
+  integer(value: unknown, field: string, min: number, max = MAX_INT32): void {
     if (value === undefined) return;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
       this.fail(field, `must be an integer >= ${min} (got ${describe(value)})`);
+    } else if (value > max) {
+      this.fail(field, `must be <= ${max} (got ${describe(value)})`);
     }
   }
 
   /** A duration in ms that becomes a timer or a deadline: an integer from min to MAX_DURATION_MS, or undefined. */
   durationMs(value: unknown, field: string, min: number): void {
-    this.integer(value, field, min);
+    this.integer(value, field, min, Infinity);
     if ((value as number) > MAX_DURATION_MS) this.fail(field, tooLong(value as number));
   }
 

@@ -32,6 +32,16 @@ function nested(path: string, value: unknown): Record<string, unknown> {
 describe('client options are validated at start-up, naming the client, the field and the rule', () => {
   it.each<[Record<string, unknown>, string]>([
     [{ pool: { maxChannels: 0 } }, 'pool.maxChannels must be an integer >= 1 (got 0)'],
+    [{ pool: { maxChannels: 1e300 } }, 'pool.maxChannels must be <= 1024 (got 1e+300)'],
+    [{ pool: { maxQueued: 2 ** 31 } }, 'pool.maxQueued must be <= 2147483647 (got 2147483648)'],
+    [
+      { maxSendMessageLength: 2 ** 31 },
+      'maxSendMessageLength must be <= 2147483647 (got 2147483648)',
+    ],
+    [
+      { defaultCallOptions: { retry: { maxAttempts: 2 ** 31 } } },
+      'defaultCallOptions.retry.maxAttempts must be <= 100 (got 2147483648)',
+    ],
     [
       { pool: { minChannels: 5, maxChannels: 2 } },
       'pool.minChannels must be <= pool.maxChannels (got 5 > 2)',

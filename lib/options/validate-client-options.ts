@@ -17,6 +17,11 @@ import { GrpcPoolOptionsError } from '../errors/invalid-options.error.js';
 import { describe, isPlainObject, OptionRules } from './option-rules.js';
 import { POOL_DEFAULTS } from './pool-defaults.js';
 import { targetProblem } from './target-shape.js';
+
+/** The most channels (connections) one pool may open to its backends. */
+const MAX_CHANNELS = 1024;
+/** The most attempts one call may make (gRPC's own retry policy stops at 5). */
+const MAX_ATTEMPTS = 100;
 import { validateChannelOptions, zeroOrOne } from './validate-channel-options.js';
 
 /**
@@ -103,7 +108,8 @@ function validatePool(rules: OptionRules, options: GrpcPoolClientOptions): void 
   const pool = options.pool;
   rules.knownKeys(pool, 'pool', POOL_OPTION_KEYS);
   rules.integer(pool?.minChannels, 'pool.minChannels', 0);
-  rules.integer(pool?.maxChannels, 'pool.maxChannels', 1);
+  // Each channel is a connection: past this, it is a typo, not a pool.
+  rules.integer(pool?.maxChannels, 'pool.maxChannels', 1, MAX_CHANNELS);
   rules.integer(pool?.maxConcurrentCallsPerChannel, 'pool.maxConcurrentCallsPerChannel', 1);
   rules.integer(pool?.maxQueued, 'pool.maxQueued', 0);
   rules.durationMs(pool?.acquireTimeoutMs, 'pool.acquireTimeoutMs', 0);
@@ -217,7 +223,7 @@ function validateRetry(rules: OptionRules, field: string, value: unknown): void 
     rules.fail(field, `must be an object or false (got ${describe(value)})`);
   rules.knownKeys(value, field, RETRY_OPTION_KEYS);
   const retry = value as GrpcRetryOptions;
-  rules.integer(retry.maxAttempts, `${field}.maxAttempts`, 1);
+  rules.integer(retry.maxAttempts, `${field}.maxAttempts`, 1, MAX_ATTEMPTS);
   rules.durationMs(retry.initialBackoffMs, `${field}.initialBackoffMs`, 0);
   rules.durationMs(retry.maxBackoffMs, `${field}.maxBackoffMs`, 0);
   rules.finiteNumber(retry.backoffMultiplier, `${field}.backoffMultiplier`, 1);
