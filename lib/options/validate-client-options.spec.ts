@@ -40,7 +40,7 @@ describe('client options are validated at start-up, naming the client, the field
     ],
     [
       { defaultCallOptions: { retry: { maxAttempts: 2 ** 31 } } },
-      'defaultCallOptions.retry.maxAttempts must be <= 100 (got 2147483648)',
+      'defaultCallOptions.retry.maxAttempts must be <= 2147483647 (got 2147483648)',
     ],
     [
       { pool: { minChannels: 5, maxChannels: 2 } },

@@ -20,8 +20,6 @@ import { targetProblem } from './target-shape.js';
 
 /** The most channels (connections) one pool may open to its backends. */
 const MAX_CHANNELS = 1024;
-/** The most attempts one call may make (gRPC's own retry policy stops at 5). */
-const MAX_ATTEMPTS = 100;
 import { validateChannelOptions, zeroOrOne } from './validate-channel-options.js';
 
 /**
@@ -223,7 +221,7 @@ function validateRetry(rules: OptionRules, field: string, value: unknown): void 
     rules.fail(field, `must be an object or false (got ${describe(value)})`);
   rules.knownKeys(value, field, RETRY_OPTION_KEYS);
   const retry = value as GrpcRetryOptions;
-  rules.integer(retry.maxAttempts, `${field}.maxAttempts`, 1, MAX_ATTEMPTS);
+  rules.integer(retry.maxAttempts, `${field}.maxAttempts`, 1);
   rules.durationMs(retry.initialBackoffMs, `${field}.initialBackoffMs`, 0);
   rules.durationMs(retry.maxBackoffMs, `${field}.maxBackoffMs`, 0);
   rules.finiteNumber(retry.backoffMultiplier, `${field}.backoffMultiplier`, 1);
