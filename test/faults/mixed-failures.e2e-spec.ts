@@ -63,12 +63,6 @@ describe('no reconnect storm on mixed failures', () => {
     const elapsedMs = Date.now() - startedAt;
     const connections = server!.peers.size;
     const replacementLines = warnings.filter((line) => line.includes('in a row while READY'));
-    process.stdout.write(
-      `mixed failures: ${CALLERS} callers, ${elapsedMs} ms, ${records.length} calls, ` +
-        `${connections} connections, ${warnings.length} warning lines ` +
-        `(${replacementLines.length} about replacements)\n`,
-    );
-
     // The load really was the mix: both kinds of failure, and many of them.
     expect(records.filter((record) => record.code === 14).length).toBeGreaterThan(20);
     expect(records.filter((record) => record.code === 5).length).toBeGreaterThan(20);
