@@ -100,7 +100,7 @@ function functions(rules: OptionRules, field: string, value: unknown): void {
   });
 }
 
-/** grpc-js turns the flag on only for exactly 1: any other value silently means off. */
+/** grpc-js turns the flag on only for exactly 1: every other value silently means off. */
 export function zeroOrOne(rules: OptionRules, field: string, value: unknown): void {
   if (value !== undefined && value !== 0 && value !== 1) {
     rules.fail(field, `must be 0 or 1 (got ${describe(value)})`);
