@@ -1,7 +1,12 @@
 import type { ServiceError, status } from '@grpc/grpc-js';
+import type { AsyncResource } from 'node:async_hooks';
 
-/** What a started attempt reports back to the pooled call that owns it. */
-export interface CallSink<T> {
+/**
+ * What a started attempt reports back to the pooled call that owns it. The
+ * sink is also the call's async context: each grpc-js event enters it once,
+ * through `runInAsyncScope`, and the methods below run inside.
+ */
+export interface CallSink<T> extends Pick<AsyncResource, 'runInAsyncScope'> {
   next(message: T): void;
   /** The attempt's final status arrived: the slot is freed here, whatever the outcome. */
   ended(code: status, details: string): void;

@@ -29,7 +29,7 @@ const unary: CallStarter = (client, method, request, _requests, prepared, sink) 
     request as object,
     prepared.metadata,
     prepared.callOptions,
-    (error, response) => settle(sink, error, response),
+    (error, response) => sink.runInAsyncScope(settle, null, sink, error, response),
   );
   return call;
 };
@@ -54,7 +54,7 @@ const clientStream: CallStarter = (client, method, _request, requests, prepared,
     method.responseDeserialize,
     prepared.metadata,
     prepared.callOptions,
-    (error, response) => settle(sink, error, response),
+    (error, response) => sink.runInAsyncScope(settle, null, sink, error, response),
   );
   forwardRequests(call, requests, sink);
   return call;
@@ -108,17 +108,19 @@ function forwardResponses(call: ClientReadableStream<object>, sink: CallSink<obj
     if (final === undefined || !drained) return;
     sink.settled(final.code === status.OK ? null : (failure ?? errorFromStatus(final)));
   };
-  call.on('data', (message: object) => sink.next(message));
-  call.on('error', (error: ServiceError) => (failure = error));
-  call.on('status', (received: StatusObject) => {
+  const onStatus = (received: StatusObject): void => {
     final = received;
     sink.ended(received.code, received.details);
     settleWhenBoth();
-  });
-  call.on('end', () => {
+  };
+  const onEnd = (): void => {
     drained = true;
     settleWhenBoth();
-  });
+  };
+  call.on('data', (message: object) => sink.runInAsyncScope(sink.next, sink, message));
+  call.on('error', (error: ServiceError) => (failure = error));
+  call.on('status', (received: StatusObject) => sink.runInAsyncScope(onStatus, null, received));
+  call.on('end', () => sink.runInAsyncScope(onEnd, null));
 }
 
 /** A failed status without the 'error' grpc-js normally emits for it. */

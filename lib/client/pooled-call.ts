@@ -118,11 +118,11 @@ export class PooledCall
       clearTimeout(this.hooksTimer);
       this.hooksTimer = undefined;
       if (error !== undefined) {
-        this.endAttempt(status.CANCELLED, error.message);
+        this.ended(status.CANCELLED, error.message);
         return this.fail(asServiceError(error));
       }
       if (this.subscriber.closed)
-        return this.endAttempt(status.CANCELLED, 'Cancelled before it was sent');
+        return this.ended(status.CANCELLED, 'Cancelled before it was sent');
       this.send({ ...this.prepared, metadata: attempt.metadata });
     });
     const { deadline } = this.prepared;
@@ -138,7 +138,7 @@ export class PooledCall
     const details =
       `Deadline exceeded while call interceptors prepared attempt ${this.attempt} of ` +
       this.method.path;
-    this.endAttempt(status.DEADLINE_EXCEEDED, details);
+    this.ended(status.DEADLINE_EXCEEDED, details);
     this.fail(new GrpcPoolCallError(status.DEADLINE_EXCEEDED, details));
   }
 
@@ -149,7 +149,7 @@ export class PooledCall
     } catch (error: unknown) {
       // grpc-js refused the call synchronously (e.g. a closed channel): it never reached the wire.
       const serviceError = asServiceError(error, status.INTERNAL);
-      this.endAttempt(serviceError.code, serviceError.details);
+      this.ended(serviceError.code, serviceError.details);
       this.attemptFailed(serviceError);
     }
   }
@@ -159,23 +159,23 @@ export class PooledCall
     this.runInAsyncScope(this.refused, this, error);
   }
 
-  next(message: object): void {
-    this.runInAsyncScope(this.deliver, this, message);
-  }
+  // next, ended and settled come from grpc-js events, which the starters run in this call's
+  // scope (once per event): they are not wrapped again here.
 
-  ended(code: status, details: string): void {
-    this.runInAsyncScope(this.endAttempt, this, code, details);
+  next(message: object): void {
+    if (this.done) return;
+    this.received = true;
+    this.subscriber.next(message);
   }
 
   settled(error: ServiceError | null): void {
-    if (error === null) this.runInAsyncScope(this.complete, this);
-    else this.runInAsyncScope(this.attemptFailed, this, error);
+    if (error === null) this.complete();
+    else this.attemptFailed(error);
   }
 
   /** The request stream broke (while queued or on the wire): the call fails with its error, not retried. */
   requestsFailed(error: unknown): void {
-    const failure = asServiceError(error instanceof Error ? error : new Error(String(error)));
-    this.runInAsyncScope(this.fail, this, failure);
+    this.runInAsyncScope(this.fail, this, asServiceError(error));
   }
 
   /** The pool ends the call from outside (a drain ran out of time); the teardown cancels it on the wire. */
@@ -186,12 +186,6 @@ export class PooledCall
   private refused(error: ServiceError | Error): void {
     this.queued = false;
     this.fail(asServiceError(error));
-  }
-
-  private deliver(message: object): void {
-    if (this.done) return;
-    this.received = true;
-    this.subscriber.next(message);
   }
 
   private attemptFailed(error: ServiceError): void {
@@ -208,7 +202,8 @@ export class PooledCall
     this.subscriber.complete();
   }
 
-  private endAttempt(code: status, details: string): void {
+  /** The attempt's final status: its slot is freed, whatever the outcome. */
+  ended(code: status, details: string): void {
     const lease = this.lease;
     if (lease === undefined) return;
     this.lease = undefined;
@@ -238,7 +233,7 @@ export class PooledCall
     if (this.attemptOpen) {
       // On the wire: grpc-js's cancel frees the slot. Still in its beforeAttempt hooks: free it here.
       if (this.call !== undefined) this.call.cancel();
-      else this.endAttempt(status.CANCELLED, 'Cancelled before it was sent');
+      else this.ended(status.CANCELLED, 'Cancelled before it was sent');
     }
     if (interrupted && !this.done) {
       this.done = true;
