@@ -1,0 +1,82 @@
+import {
+  credentials,
+  loadPackageDefinition,
+  type GrpcObject,
+  type ServiceClientConstructor,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { Module, type INestMicroservice, type Provider, type Type } from '@nestjs/common';
+import { Transport } from '@nestjs/microservices';
+import { Test } from '@nestjs/testing';
+import { GrpcPoolModule } from '../../lib/index.js';
+import { startEchoServer, type EchoServer } from './echo-server.js';
+import { freePort } from './free-port.js';
+import { ECHO_PACKAGE, ECHO_PROTO } from './protos.js';
+
+/** A Nest gRPC microservice serving the echo proto, whose pool 'ECHO' calls an echo backend. */
+export interface EchoMicroservice {
+  backend: EchoServer;
+  microservice: INestMicroservice;
+  /** Where the microservice listens, `127.0.0.1:<port>`. */
+  address: string;
+  /** Calls the microservice's `OtherService/Ping` with a plain grpc-js client; resolves with its error. */
+  pingFailure(message: string): Promise<ServiceError>;
+  close(): Promise<void>;
+}
+
+const proto = loadPackageDefinition(loadSync(ECHO_PROTO)) as unknown as {
+  test: { v1: GrpcObject };
+};
+const OtherService = proto.test.v1.OtherService as ServiceClientConstructor;
+
+export async function startEchoMicroservice(setup: {
+  controllers: Type[];
+  providers?: Provider[];
+  /** Runs before listen, e.g. to add global filters. */
+  configure?: (microservice: INestMicroservice) => void;
+}): Promise<EchoMicroservice> {
+  const backend = await startEchoServer();
+  const address = `127.0.0.1:${await freePort()}`;
+  class MicroserviceModule {}
+  Module({
+    imports: [
+      GrpcPoolModule.register({
+        clients: [
+          { name: 'ECHO', package: ECHO_PACKAGE, protoPath: ECHO_PROTO, url: backend.address },
+        ],
+      }),
+    ],
+    controllers: setup.controllers,
+    providers: setup.providers ?? [],
+  })(MicroserviceModule);
+  const moduleRef = await Test.createTestingModule({ imports: [MicroserviceModule] }).compile();
+  const microservice = moduleRef.createNestMicroservice({
+    transport: Transport.GRPC,
+    options: { url: address, package: ECHO_PACKAGE, protoPath: ECHO_PROTO },
+    logger: false,
+  });
+  setup.configure?.(microservice);
+  await microservice.listen();
+  return {
+    backend,
+    microservice,
+    address,
+    pingFailure: async (message) => {
+      const client = new OtherService(address, credentials.createInsecure());
+      try {
+        return await new Promise<ServiceError>((resolve, reject) =>
+          client.Ping({ message }, (error: ServiceError | null) =>
+            error ? resolve(error) : reject(new Error('expected the call to fail')),
+          ),
+        );
+      } finally {
+        client.close();
+      }
+    },
+    close: async () => {
+      await microservice.close();
+      await backend.close();
+    },
+  };
+}
