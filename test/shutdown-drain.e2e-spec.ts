@@ -78,7 +78,14 @@ describe('close(): drain, then close', () => {
     const retrying = failure(
       firstValueFrom(
         echo.echo(
-          { message: 'r', failWith: status.UNAVAILABLE, failTimes: 1, key: 'drain' },
+          // The server's pushback fixes the wait at 5 s: full jitter could make it a few ms.
+          {
+            message: 'r',
+            failWith: status.UNAVAILABLE,
+            failTimes: 1,
+            key: 'drain',
+            pushbackMs: 5000,
+          },
           undefined,
           { idempotent: true },
         ),
