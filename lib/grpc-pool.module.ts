@@ -28,7 +28,9 @@ export class GrpcPoolModule {
   /** Registers clients whose options are known up front. */
   static register(options: GrpcPoolModuleOptions): DynamicModule {
     validateModuleOptions(options, 'register');
-    const providers = options.clients.map((client) => createPoolProvider(client));
+    const providers = options.clients.map((client) =>
+      createPoolProvider(client, options.prometheus),
+    );
     return {
       module: GrpcPoolModule,
       global: options.isGlobal ?? false,
@@ -41,7 +43,7 @@ export class GrpcPoolModule {
   static registerAsync(options: GrpcPoolModuleAsyncOptions): DynamicModule {
     validateModuleOptions(options, 'registerAsync');
     const providers: Provider[] = options.clients.flatMap((client) =>
-      createAsyncPoolProviders(client),
+      createAsyncPoolProviders(client, options.prometheus),
     );
     return {
       module: GrpcPoolModule,

@@ -9,6 +9,7 @@ import type { GrpcPoolClientOptions, GrpcPoolName } from './interfaces/client-op
 import type {
   GrpcPoolAsyncClientOptions,
   GrpcPoolFactoryResult,
+  GrpcPoolModuleOptions,
   GrpcPoolOptionsFactory,
   GrpcPoolRootOptions,
 } from './interfaces/module-options.interface.js';
@@ -23,9 +24,13 @@ async function createPool(
   options: GrpcPoolFactoryResult,
   root: GrpcPoolRootOptions | undefined,
   moduleRef: ModuleRef,
+  modulePrometheus: GrpcPoolModuleOptions['prometheus'],
 ): Promise<GrpcPool> {
   const client: GrpcPoolClientOptions = { ...normalizeClientOptions(name, options), name };
   const merged = mergeDefaults(root?.defaults, client);
+  // `prometheus` on the module (or on forRoot) covers its clients; a client's own setting wins.
+  const inherited = modulePrometheus ?? root?.prometheus;
+  if (client.prometheus === undefined && inherited !== undefined) merged.prometheus = inherited;
   if (Array.isArray(merged.interceptors)) {
     merged.interceptors = await Promise.all(
       merged.interceptors.map((entry) => resolveInterceptor(moduleRef, entry)),
@@ -58,17 +63,21 @@ async function resolveInterceptor(
 /** The provider of one client registered with `register()`: its token is the client's name. */
 export function createPoolProvider(
   options: GrpcPoolClientOptions,
+  modulePrometheus?: GrpcPoolModuleOptions['prometheus'],
 ): FactoryProvider<Promise<GrpcPool>> {
   return {
     provide: options.name,
     useFactory: (root: GrpcPoolRootOptions | undefined, moduleRef: ModuleRef) =>
-      createPool(options.name, options, root, moduleRef),
+      createPool(options.name, options, root, moduleRef, modulePrometheus),
     inject: [optionalDefaults, ModuleRef],
   };
 }
 
 /** The providers of one client registered with `registerAsync()`: its options, then its pool. */
-export function createAsyncPoolProviders(client: GrpcPoolAsyncClientOptions): Provider[] {
+export function createAsyncPoolProviders(
+  client: GrpcPoolAsyncClientOptions,
+  modulePrometheus?: GrpcPoolModuleOptions['prometheus'],
+): Provider[] {
   const optionsToken = Symbol(`GrpcPoolOptions(${poolDisplayName(client.name)})`);
   const providers: Provider[] = [...(client.extraProviders ?? [])];
   if (client.useFactory) {
@@ -110,7 +119,7 @@ export function createAsyncPoolProviders(client: GrpcPoolAsyncClientOptions): Pr
       options: GrpcPoolFactoryResult,
       root: GrpcPoolRootOptions | undefined,
       moduleRef: ModuleRef,
-    ) => createPool(client.name, options, root, moduleRef),
+    ) => createPool(client.name, options, root, moduleRef, modulePrometheus),
     inject: [optionsToken, optionalDefaults, ModuleRef],
   });
   return providers;

@@ -60,6 +60,15 @@ export type { GrpcStartupOptions } from './interfaces/startup-options.interface.
 export type {
   GrpcChannelState,
   GrpcChannelStats,
+  GrpcMethodStats,
   GrpcPoolState,
   GrpcPoolStats,
 } from './interfaces/stats.interface.js';
+export type { GrpcCallCounts } from './telemetry/call-outcomes.js';
+export type { GrpcCallPhases } from './telemetry/call-phases.js';
+export type { GrpcLatencyPercentiles } from './telemetry/latency-window.js';
+export type {
+  GrpcPrometheusOptions,
+  GrpcPrometheusRegistry,
+  GrpcTelemetryOptions,
+} from './interfaces/telemetry-options.interface.js';

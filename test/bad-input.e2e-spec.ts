@@ -356,8 +356,8 @@ describe('bad input: every case fails by name, and nothing is held', () => {
     ],
     [
       'forRootAsync factory returns an unknown key',
-      'GrpcPoolModule.forRootAsync(): useFactory().prometheus is not a known option (known: defaults)',
-      () => rootAsync({ defaults: {}, prometheus: true }),
+      'GrpcPoolModule.forRootAsync(): useFactory().tracing is not a known option (known: defaults, prometheus)',
+      () => rootAsync({ defaults: {}, tracing: true }),
     ],
     [
       'forRootAsync factory returns defaults.name',
@@ -428,18 +428,18 @@ describe('bad input: every case fails by name, and nothing is held', () => {
     ],
     [
       'an unknown top-level key',
-      () => GrpcPoolModule.register(bad({ clients: [], prometheus: true })),
-      'GrpcPoolModule.register(): options.prometheus is not a known option',
+      () => GrpcPoolModule.register(bad({ clients: [], tracing: true })),
+      'GrpcPoolModule.register(): options.tracing is not a known option',
     ],
     [
       'an unknown registerAsync key',
-      () => GrpcPoolModule.registerAsync(bad({ clients: [], prometheus: true })),
-      'GrpcPoolModule.registerAsync(): options.prometheus is not a known option',
+      () => GrpcPoolModule.registerAsync(bad({ clients: [], tracing: true })),
+      'GrpcPoolModule.registerAsync(): options.tracing is not a known option',
     ],
     [
       'an unknown forRoot key',
-      () => GrpcPoolModule.forRoot(bad({ defaults: {}, prometheus: true })),
-      'GrpcPoolModule.forRoot(): options.prometheus is not a known option',
+      () => GrpcPoolModule.forRoot(bad({ defaults: {}, tracing: true })),
+      'GrpcPoolModule.forRoot(): options.tracing is not a known option',
     ],
     [
       'one name twice',

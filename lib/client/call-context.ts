@@ -1,6 +1,7 @@
 import type { ResolvedClientOptions } from '../options/resolve-client-options.js';
 import type { ChannelPool } from '../pool/channel-pool.js';
 import type { RetryBudgets } from '../policies/retry-budgets.js';
+import type { PoolTelemetry } from '../telemetry/pool-telemetry.js';
 import type { CallAdmission } from './call-admission.js';
 import type { CallMetrics } from './call-metrics.js';
 
@@ -14,4 +15,6 @@ export interface CallContext {
   budgets: RetryBudgets;
   /** The gate new calls pass, and the register a drain waits on. */
   admission: CallAdmission;
+  /** Where calls report what happened: `stats()` and the exporters. */
+  telemetry: PoolTelemetry;
 }

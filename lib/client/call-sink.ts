@@ -8,6 +8,8 @@ import type { AsyncResource } from 'node:async_hooks';
  */
 export interface CallSink<T> extends Pick<AsyncResource, 'runInAsyncScope'> {
   next(message: T): void;
+  /** The attempt's response headers arrived (called outside the call's scope: it only notes the time). */
+  headersArrived(): void;
   /** The attempt's final status arrived: the slot is freed here, whatever the outcome. */
   ended(code: status, details: string): void;
   /**

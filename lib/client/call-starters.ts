@@ -7,6 +7,7 @@ import {
   type StatusObject,
 } from '@grpc/grpc-js';
 import type { PoolMethod } from '../proto/service-catalog.js';
+import type { WireMethod } from '../telemetry/traffic-meter.js';
 import type { CallSink, CancellableCall } from './call-sink.js';
 import type { PreparedCall } from './prepare-call.js';
 import type { RequestStream } from './request-stream.js';
@@ -14,7 +15,7 @@ import type { RequestStream } from './request-stream.js';
 /** Starts one grpc-js call of a given kind on a channel's client. */
 export type CallStarter = (
   client: Client,
-  method: PoolMethod,
+  method: WireMethod,
   request: unknown,
   requests: RequestStream<object> | undefined,
   prepared: PreparedCall,
@@ -31,6 +32,7 @@ const unary: CallStarter = (client, method, request, _requests, prepared, sink) 
     prepared.callOptions,
     (error, response) => sink.runInAsyncScope(settle, null, sink, error, response),
   );
+  call.on('metadata', () => sink.headersArrived());
   return call;
 };
 
@@ -56,6 +58,7 @@ const clientStream: CallStarter = (client, method, _request, requests, prepared,
     prepared.callOptions,
     (error, response) => sink.runInAsyncScope(settle, null, sink, error, response),
   );
+  call.on('metadata', () => sink.headersArrived());
   forwardRequests(call, requests, sink);
   return call;
 };
@@ -117,6 +120,7 @@ function forwardResponses(call: ClientReadableStream<object>, sink: CallSink<obj
     drained = true;
     settleWhenBoth();
   };
+  call.on('metadata', () => sink.headersArrived());
   call.on('data', (message: object) => sink.runInAsyncScope(sink.next, sink, message));
   call.on('error', (error: ServiceError) => (failure = error));
   call.on('status', (received: StatusObject) => sink.runInAsyncScope(onStatus, null, received));

@@ -11,7 +11,7 @@ import type { ChannelPool } from '../pool/channel-pool.js';
 import type { PooledChannel } from '../pool/pooled-channel.js';
 import type { CatalogService } from '../proto/service-catalog.js';
 import type { AbortableCall, CallAdmission } from './call-admission.js';
-import type { CallMetrics } from './call-metrics.js';
+import type { PoolTelemetry } from '../telemetry/pool-telemetry.js';
 
 type GrpcMethod = (...args: unknown[]) => {
   on(event: 'status', listener: (s: { code: number }) => void): unknown;
@@ -28,7 +28,7 @@ type GrpcMethod = (...args: unknown[]) => {
 export function createCallbackClient(
   service: CatalogService,
   pool: ChannelPool,
-  metrics: CallMetrics,
+  telemetry: PoolTelemetry,
   admission: CallAdmission,
   channelOptions: ClientOptions | undefined,
   label: string,
@@ -53,6 +53,7 @@ export function createCallbackClient(
   };
   const facade: Record<string, GrpcMethod> = {};
   for (const [protoName, method] of Object.entries(service.definition)) {
+    const recorder = telemetry.forMethod(method);
     const call: GrpcMethod = (...args) => {
       const refused = admission.refusal();
       if (refused !== undefined) throw refused;
@@ -65,14 +66,18 @@ export function createCallbackClient(
         // grpc-js throws here on bad arguments (a unary call without a callback): such a call
         // never started, so it is counted only once grpc-js has accepted it.
         const active = clientOn(lease.channel)[protoName](...args.map(inCallersContext));
-        metrics.started++;
+        recorder.callStarted();
+        recorder.attemptStarted(0);
         const registered: AbortableCall = { abort: () => active.cancel() };
         admission.register(registered);
         active.on('status', (final) => {
           pool.report(lease.channel, final.code);
           lease.release();
           admission.finished(registered);
-          metrics.finish(final.code, startedAt);
+          // One attempt, no traffic measured: these calls keep grpc-js's own (de)serializers.
+          const ms = performance.now() - startedAt;
+          recorder.attemptEnded(final.code, ms, 0, undefined, undefined);
+          recorder.callEnded(final.code, ms);
         });
         return active;
       } catch (error: unknown) {

@@ -39,6 +39,8 @@ import { createCallbackClient } from './callback-client.js';
 import { PoolEventLog } from './pool-event-log.js';
 import { poolState } from './pool-state.js';
 import { createServiceFacade } from './service-facade.js';
+import { PoolTelemetry } from '../telemetry/pool-telemetry.js';
+import { gaugeSourceOf } from '../telemetry/pool-gauges.js';
 
 /** How long start-up diagnostics wait for grpc-js to say why a channel fails. */
 const DIAGNOSIS_TIMEOUT_MS = 250;
@@ -70,6 +72,7 @@ export class GrpcPool
   private readonly callbackClients = new Map<string, object>();
   private readonly events: PoolEventLog;
   private readonly admission: CallAdmission;
+  private readonly telemetry: PoolTelemetry;
   private readonly stateSubject = new BehaviorSubject<GrpcPoolState>('connecting');
   private opened = false;
   private closing: Promise<void> | undefined;
@@ -94,6 +97,7 @@ export class GrpcPool
         ? undefined
         : new OutlierDetector(this.options.targets, outlierDetection, (target, ejected, detail) => {
             this.events.backendEjected(target, ejected, detail);
+            if (ejected) this.telemetry.backendEjected();
             this.refreshState();
           });
     this.pool = new ChannelPool({
@@ -110,9 +114,19 @@ export class GrpcPool
           onState,
         ),
       onStateChange: () => this.refreshState(),
-      onChannelReplaced: (channel, reason, trouble) =>
-        this.events.channelReplaced(channel, reason, trouble),
+      onChannelReplaced: (channel, reason, trouble, kind) => {
+        this.events.channelReplaced(channel, reason, trouble);
+        this.telemetry.channelReplaced(kind);
+      },
     });
+    // Last: it registers with exporters, which nothing may leave half-done if the constructor throws.
+    this.telemetry = new PoolTelemetry(
+      this.name,
+      this.options.telemetry,
+      this.options.targets.join(','),
+      this.metrics,
+      gaugeSourceOf(poolDisplayName(this.name), this.pool),
+    );
     const { ratio, minPerSecond } = this.options.limits.retryBudget;
     this.context = {
       label,
@@ -121,6 +135,7 @@ export class GrpcPool
       options: this.options,
       budgets: new RetryBudgets(ratio, minPerSecond),
       admission: this.admission,
+      telemetry: this.telemetry,
     };
   }
 
@@ -141,7 +156,7 @@ export class GrpcPool
       client = createCallbackClient(
         this.catalog.get(service),
         this.pool,
-        this.metrics,
+        this.telemetry,
         this.admission,
         this.options.source.channelOptions,
         this.context.label,
@@ -171,6 +186,7 @@ export class GrpcPool
       queued: this.pool.queued,
       ...this.metrics.snapshot(),
       hitRate: this.pool.hitRate(),
+      byMethod: this.telemetry.byMethod(),
     };
   }
 
@@ -250,6 +266,7 @@ export class GrpcPool
     }
     this.admission.markClosed();
     this.pool.close();
+    this.telemetry.close();
     this.refreshState();
     this.stateSubject.complete();
   }

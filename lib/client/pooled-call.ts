@@ -1,4 +1,5 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
+import type { Span } from '@opentelemetry/api';
 import { AsyncResource } from 'node:async_hooks';
 import type { Subscriber, Unsubscribable } from 'rxjs';
 import { GrpcPoolCallError } from '../errors/grpc-call.error.js';
@@ -8,6 +9,8 @@ import type { PooledChannel } from '../pool/pooled-channel.js';
 import type { SlotRequester } from '../pool/slot-waiter.js';
 import type { PoolMethod } from '../proto/service-catalog.js';
 import type { GrpcCallContext } from '../interfaces/call-interceptor.interface.js';
+import type { MethodTelemetry } from '../telemetry/method-telemetry.js';
+import { TrafficMeter } from '../telemetry/traffic-meter.js';
 import { asServiceError } from './as-service-error.js';
 import { runAfterAttempt, runBeforeAttempt } from './attempt-interceptors.js';
 import type { AbortableCall } from './call-admission.js';
@@ -54,6 +57,16 @@ export class PooledCall
   /** The current attempt as call interceptors see it (only when there are any). */
   private attemptContext: GrpcCallContext | undefined;
   private attemptStartedAt = 0;
+  /** When the current attempt asked for its slot (performance.now()). */
+  private askedAt = 0;
+  /** When the current attempt started on a channel that was not READY yet; 0 when it was. */
+  private connectingSince = 0;
+  /** When the current attempt's response headers arrived; 0 before. */
+  private headersAt = 0;
+  /** Counts the messages and bytes of each attempt, when an exporter records them. */
+  private readonly traffic: TrafficMeter | undefined;
+  /** The call's CLIENT span, when tracing is on. */
+  private readonly span: Span | undefined;
   /** Inside `begin()`: a slot granted now is granted in the call's own context. */
   private beginning = false;
   /** Bounds async `beforeAttempt` hooks by the call's deadline: grpc-js's starts only once sent. */
@@ -68,14 +81,19 @@ export class PooledCall
     private readonly prepared: PreparedCall,
     private readonly subscriber: Subscriber<object>,
     private readonly startedAt: number,
+    private readonly telemetry: MethodTelemetry,
   ) {
     super('nestjs-grpc-pool.call');
+    if (telemetry.measuresTraffic) this.traffic = new TrafficMeter(method);
+    // Made here, inside the subscribe: the span's parent is the caller's active context.
+    this.span = telemetry.tracer?.start();
   }
 
   /** Asks the pool for a slot; the attempt starts in `grant`, now or once a slot frees. */
   begin(): void {
     this.retryTimer = undefined;
     this.queued = true;
+    this.askedAt = this.attempt === 1 ? this.startedAt : performance.now();
     this.beginning = true;
     this.withdraw = this.context.pool.acquire(this.prepared.deadline, this, this.lastChannel);
     this.beginning = false;
@@ -87,9 +105,12 @@ export class PooledCall
   }
 
   private startAttempt(lease: Lease): void {
+    // Granted inside begin(): the slot was free at once.
+    const waitedMs = this.beginning ? 0 : performance.now() - this.askedAt;
     this.queued = false;
     this.call = undefined;
     if (this.subscriber.closed) return lease.release();
+    this.noteAttemptStart(lease, waitedMs);
     this.lease = lease;
     this.lastChannel = lease.channel;
     // A call earns retries from the backend its first attempt goes to.
@@ -108,7 +129,6 @@ export class PooledCall
       deadline: this.prepared.deadline,
     };
     this.attemptContext = attempt;
-    this.attemptStartedAt = performance.now();
     if (!changesMetadata) return this.send(this.prepared);
     let hooksDone = false;
     runBeforeAttempt(interceptors, attempt, (error) => {
@@ -142,10 +162,27 @@ export class PooledCall
     this.fail(new GrpcPoolCallError(status.DEADLINE_EXCEEDED, details));
   }
 
+  private noteAttemptStart(lease: Lease, waitedMs: number): void {
+    const now = performance.now();
+    this.attemptStartedAt = now;
+    this.connectingSince = lease.readyAtGrant ? 0 : now;
+    this.headersAt = 0;
+    this.traffic?.reset();
+    this.telemetry.attemptStarted(waitedMs);
+    if (this.span !== undefined && waitedMs > 0) {
+      this.telemetry.tracer!.queued(this.span, performance.timeOrigin + this.askedAt, waitedMs);
+    }
+  }
+
   private send(prepared: PreparedCall): void {
     try {
       const { client } = this.lease!.channel;
-      this.call = this.start(client, this.method, this.request, this.requests, prepared, this);
+      const sent =
+        this.span === undefined
+          ? prepared
+          : { ...prepared, metadata: this.telemetry.tracer!.inject(this.span, prepared.metadata) };
+      const wire = this.traffic ?? this.method;
+      this.call = this.start(client, wire, this.request, this.requests, sent, this);
     } catch (error: unknown) {
       // grpc-js refused the call synchronously (e.g. a closed channel): it never reached the wire.
       const serviceError = asServiceError(error, status.INTERNAL);
@@ -166,6 +203,10 @@ export class PooledCall
     if (this.done) return;
     this.received = true;
     this.subscriber.next(message);
+  }
+
+  headersArrived(): void {
+    this.headersAt = performance.now();
   }
 
   settled(error: ServiceError | null): void {
@@ -198,8 +239,16 @@ export class PooledCall
   private complete(): void {
     if (this.done) return;
     this.done = true;
-    this.context.metrics.finish(status.OK, this.startedAt);
+    this.finished(status.OK, '');
     this.subscriber.complete();
+  }
+
+  /** The call's outcome, recorded once. */
+  private finished(code: status, details: string): void {
+    this.telemetry.callEnded(code, performance.now() - this.startedAt);
+    if (this.span !== undefined) {
+      this.telemetry.tracer!.end(this.span, code, details, this.lastChannel?.target, this.attempt);
+    }
   }
 
   /** The attempt's final status: its slot is freed, whatever the outcome. */
@@ -208,6 +257,7 @@ export class PooledCall
     if (lease === undefined) return;
     this.lease = undefined;
     this.attemptOpen = false;
+    this.attemptEnded(lease, code);
     this.context.pool.report(lease.channel, code);
     lease.release();
     if (this.attemptContext !== undefined) {
@@ -220,6 +270,19 @@ export class PooledCall
       );
       this.attemptContext = undefined;
     }
+  }
+
+  private attemptEnded(lease: Lease, code: status): void {
+    const now = performance.now();
+    const attemptMs = now - this.attemptStartedAt;
+    let connectWaitMs = 0;
+    if (this.connectingSince !== 0) {
+      // READY during the attempt: the wait until then; never READY: the whole attempt waited.
+      const { readyAt } = lease.channel;
+      connectWaitMs = readyAt >= this.connectingSince ? readyAt - this.connectingSince : attemptMs;
+    }
+    const headersMs = this.headersAt === 0 ? undefined : this.headersAt - this.attemptStartedAt;
+    this.telemetry.attemptEnded(code, attemptMs, connectWaitMs, headersMs, this.traffic);
   }
 
   unsubscribe(): void {
@@ -237,14 +300,14 @@ export class PooledCall
     }
     if (interrupted && !this.done) {
       this.done = true;
-      this.context.metrics.finish(status.CANCELLED, this.startedAt);
+      this.finished(status.CANCELLED, 'Cancelled by the caller (unsubscribed)');
     }
   }
 
   private fail(error: ServiceError): void {
     if (this.done) return;
     this.done = true;
-    this.context.metrics.finish(error.code, this.startedAt);
+    this.finished(error.code, error.details ?? '');
     this.subscriber.error(error);
   }
 
@@ -262,12 +325,15 @@ export class PooledCall
     // The retry is charged to the backend that failed.
     const failedOn = this.lastChannel?.target ?? '';
     if (!this.context.budgets.of(failedOn).tryWithdraw()) {
-      this.context.metrics.retriesRefusedByBudget++;
+      this.telemetry.retryRefusedByBudget();
       return false;
     }
     const delay = pushback ?? backoffMs(retry, this.attempt);
     this.attempt++;
-    this.context.metrics.retries++;
+    this.telemetry.retried(error.code);
+    if (this.span !== undefined) {
+      this.telemetry.tracer!.retry(this.span, this.attempt, error.code, delay);
+    }
     if (deadline !== undefined && Date.now() + delay >= deadline) {
       // The deadline passes during the backoff: fail when it does, not after.
       this.retryTimer = setTimeout(

@@ -26,13 +26,14 @@ export function createPooledMethod(
   defaults: MethodCallDefaults,
 ): PooledMethod {
   const start = starterFor(method);
+  const telemetry = context.telemetry.forMethod(method);
   return (request, metadata, options) =>
     new Observable<object>((subscriber) => {
       const startedAt = performance.now();
-      context.metrics.started++;
+      telemetry.callStarted();
       const failEarly = (error: unknown): void => {
         const serviceError = asServiceError(error);
-        context.metrics.finish(serviceError.code, startedAt);
+        telemetry.callEnded(serviceError.code, performance.now() - startedAt);
         subscriber.error(serviceError);
       };
       const refused = context.admission.refusal();
@@ -56,6 +57,7 @@ export function createPooledMethod(
           prepared,
           subscriber,
           startedAt,
+          telemetry,
         );
       } catch (error: unknown) {
         return failEarly(error);

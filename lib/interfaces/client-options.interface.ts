@@ -7,6 +7,7 @@ import type { GrpcKeepaliveOptions } from './keepalive-options.interface.js';
 import type { GrpcMethodOptions } from './method-options.interface.js';
 import type { GrpcPoolChannelOptions } from './pool-options.interface.js';
 import type { GrpcStartupOptions } from './startup-options.interface.js';
+import type { GrpcPrometheusOptions, GrpcTelemetryOptions } from './telemetry-options.interface.js';
 import type { GrpcTlsOptions } from './tls-options.interface.js';
 
 /** A client's name: its injection token, as in `ClientsModule`. @publicApi */
@@ -50,6 +51,18 @@ export interface GrpcPoolConnectionOptions {
   startup?: GrpcStartupOptions;
   /** How long shutdown lets calls in flight finish. Default `10000`. */
   drainTimeoutMs?: number;
+  /**
+   * OpenTelemetry metrics and spans, and Prometheus metrics, for this client.
+   * `false` turns all of them off. Default `true` (each exporter still needs
+   * its package, and Prometheus needs `prometheus`).
+   */
+  telemetry?: boolean | GrpcTelemetryOptions;
+  /**
+   * Prometheus metrics through the optional peer `prom-client`: `true` for
+   * prom-client's default registry, or `{ registry }`. Usually set once on
+   * `GrpcPoolModule.register()` or `forRoot()`. Default `false`.
+   */
+  prometheus?: boolean | GrpcPrometheusOptions;
 }
 
 /** @publicApi */

@@ -5,6 +5,7 @@ import type {
   Provider,
   Type,
 } from '@nestjs/common';
+import type { GrpcPrometheusOptions } from './telemetry-options.interface.js';
 import type {
   GrpcPoolClientOptions,
   GrpcPoolConnectionOptions,
@@ -15,6 +16,8 @@ import type {
 export interface GrpcPoolModuleOptions {
   clients: GrpcPoolClientOptions[];
   isGlobal?: boolean;
+  /** Prometheus metrics for these clients (a client's own `prometheus` wins). Default `false`. */
+  prometheus?: boolean | GrpcPrometheusOptions;
 }
 
 /** Options a factory may return: the connection options, with any `name` ignored. @publicApi */
@@ -39,6 +42,8 @@ export interface GrpcPoolAsyncClientOptions extends Pick<ModuleMetadata, 'import
 export interface GrpcPoolModuleAsyncOptions {
   clients: GrpcPoolAsyncClientOptions[];
   isGlobal?: boolean;
+  /** Prometheus metrics for these clients (a client's own `prometheus` wins). Default `false`. */
+  prometheus?: boolean | GrpcPrometheusOptions;
 }
 
 /** Defaults shared by every client; each client's own options override them. @publicApi */
@@ -49,6 +54,8 @@ export type GrpcPoolDefaults = Partial<Omit<GrpcPoolConnectionOptions, 'package'
 /** @publicApi */
 export interface GrpcPoolRootOptions {
   defaults: GrpcPoolDefaults;
+  /** Prometheus metrics for every client (a module's or client's own `prometheus` wins). Default `false`. */
+  prometheus?: boolean | GrpcPrometheusOptions;
 }
 
 /** @publicApi */

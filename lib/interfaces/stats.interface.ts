@@ -1,3 +1,7 @@
+import type { GrpcCallCounts } from '../telemetry/call-outcomes.js';
+import type { GrpcCallPhases } from '../telemetry/call-phases.js';
+import type { GrpcLatencyPercentiles } from '../telemetry/latency-window.js';
+
 /** The pool's overall condition. @publicApi */
 export type GrpcPoolState = 'connecting' | 'ready' | 'degraded' | 'down' | 'draining' | 'closed';
 
@@ -32,13 +36,7 @@ export interface GrpcPoolStats {
    * counted once however many attempts it took (health checks are not
    * calls). `started = ok + failed` whenever nothing is in flight.
    */
-  calls: {
-    started: number;
-    ok: number;
-    failed: number;
-    /** Finished calls by status name, e.g. `{ OK: 10, UNAVAILABLE: 1 }`. */
-    byCode: Record<string, number>;
-  };
+  calls: GrpcCallCounts;
   /** Attempts after the first, across all calls. */
   retries: number;
   /** Retries the retry budget refused (the call failed with its last error instead). */
@@ -48,5 +46,18 @@ export interface GrpcPoolStats {
   /** Share of calls that got a slot at once on a READY channel (0..1; 1 before any call). */
   hitRate: number;
   /** Over the most recent calls (a bounded window). `null` before any call finished. */
-  latencyMs: { p50: number | null; p95: number | null; p99: number | null };
+  latencyMs: GrpcLatencyPercentiles;
+  /** Where the time goes, phase by phase, over the most recent attempts (a bounded window each). */
+  phasesMs: GrpcCallPhases;
+  /**
+   * Per method (`/package.Service/Method`), the methods called so far:
+   * counts as in `calls`, and the latency of the most recent calls.
+   */
+  byMethod: Record<string, GrpcMethodStats>;
+}
+
+/** One method's calls. @publicApi */
+export interface GrpcMethodStats {
+  calls: GrpcCallCounts;
+  latencyMs: GrpcLatencyPercentiles;
 }

@@ -19,6 +19,8 @@ export const CLIENT_OPTION_KEYS = [
   'interceptors',
   'startup',
   'drainTimeoutMs',
+  'telemetry',
+  'prometheus',
 ] as const;
 
 export const POOL_OPTION_KEYS = [

@@ -13,6 +13,7 @@ import { RETRY_BUDGET_DEFAULTS, type GrpcRetryBudgetOptions } from '../policies/
 import { POOL_DEFAULTS } from './pool-defaults.js';
 import { tlsCredentials } from './tls-credentials.js';
 import { validateClientOptions } from './validate-client-options.js';
+import type { TelemetrySettings } from '../telemetry/pool-telemetry.js';
 
 /** A client's options after validation, with every default filled in. */
 export interface ResolvedClientOptions {
@@ -32,6 +33,7 @@ export interface ResolvedClientOptions {
   startup: { waitForReady: boolean; timeoutMs: number };
   drainTimeoutMs: number;
   callInterceptors: readonly GrpcCallInterceptor[];
+  telemetry: TelemetrySettings;
 }
 
 /** Validates, loads the protos and applies defaults. Throws `GrpcPoolOptionsError`. */
@@ -71,5 +73,18 @@ export function resolveClientOptions(options: GrpcPoolClientOptions): ResolvedCl
     },
     drainTimeoutMs: options.drainTimeoutMs ?? POOL_DEFAULTS.drainTimeoutMs,
     callInterceptors: (options.interceptors ?? []) as GrpcCallInterceptor[],
+    telemetry: resolveTelemetry(options),
+  };
+}
+
+/** Everything on unless turned off; Prometheus only when asked for. */
+function resolveTelemetry(options: GrpcPoolClientOptions): TelemetrySettings {
+  const { telemetry = true, prometheus = false } = options;
+  const own =
+    typeof telemetry === 'boolean' ? { metrics: telemetry, tracing: telemetry } : telemetry;
+  return {
+    metrics: own.metrics ?? true,
+    tracing: own.tracing ?? true,
+    prometheus: prometheus === true ? {} : prometheus,
   };
 }

@@ -32,8 +32,8 @@ describe('module options are validated when the module is declared', () => {
     ],
     [
       'register',
-      { clients: [client], prometheus: true },
-      'GrpcPoolModule.register(): options.prometheus is not a known option (known: clients, isGlobal)',
+      { clients: [client], tracing: true },
+      'GrpcPoolModule.register(): options.tracing is not a known option (known: clients, isGlobal, prometheus)',
     ],
     [
       'register',
@@ -48,7 +48,7 @@ describe('module options are validated when the module is declared', () => {
     [
       'registerAsync',
       { clients: [factory], isGlobl: true },
-      'GrpcPoolModule.registerAsync(): options.isGlobl is not a known option (known: clients, isGlobal); did you mean isGlobal?',
+      'GrpcPoolModule.registerAsync(): options.isGlobl is not a known option (known: clients, isGlobal, prometheus); did you mean isGlobal?',
     ],
     [
       'registerAsync',
@@ -62,8 +62,8 @@ describe('module options are validated when the module is declared', () => {
     ],
     [
       'forRoot',
-      { defaults: {}, prometheus: true },
-      'GrpcPoolModule.forRoot(): options.prometheus is not a known option (known: defaults)',
+      { defaults: {}, tracing: true },
+      'GrpcPoolModule.forRoot(): options.tracing is not a known option (known: defaults, prometheus)',
     ],
     [
       'forRoot',

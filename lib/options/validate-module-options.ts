@@ -1,8 +1,9 @@
 import type { GrpcPoolName } from '../interfaces/client-options.interface.js';
 import { describe, isPlainObject, OptionRules } from './option-rules.js';
 import { CLIENT_OPTION_KEYS } from './option-keys.js';
+import { validatePrometheus } from './validate-telemetry-options.js';
 
-const REGISTER_KEYS = ['clients', 'isGlobal'] as const;
+const REGISTER_KEYS = ['clients', 'isGlobal', 'prometheus'] as const;
 const ASYNC_CLIENT_KEYS = [
   'name',
   'imports',
@@ -12,7 +13,7 @@ const ASYNC_CLIENT_KEYS = [
   'useExisting',
   'extraProviders',
 ] as const;
-const ROOT_KEYS = ['defaults'] as const;
+const ROOT_KEYS = ['defaults', 'prometheus'] as const;
 const ROOT_ASYNC_KEYS = ['imports', 'useFactory', 'inject'] as const;
 /** `forRoot` defaults are client options without the client's identity. */
 const DEFAULT_KEYS = CLIENT_OPTION_KEYS.filter((key) => key !== 'name');
@@ -29,6 +30,7 @@ export function validateModuleOptions(options: unknown, form: 'register' | 'regi
     rules.fail('options', `must be an object (got ${describe(options)})`);
   rules.knownKeys(options, 'options', REGISTER_KEYS);
   rules.boolean(options.isGlobal, 'isGlobal');
+  validatePrometheus(rules, options.prometheus);
   const { clients } = options;
   if (!Array.isArray(clients)) {
     rules.fail('clients', `must be an array of client options (got ${describe(clients)})`);
@@ -69,6 +71,7 @@ export function validateRootOptions(options: unknown, form: 'forRoot' | 'forRoot
   }
   rules.knownKeys(options, 'options', ROOT_KEYS);
   rules.knownKeys(options.defaults, 'defaults', DEFAULT_KEYS);
+  validatePrometheus(rules, options.prometheus);
 }
 
 /**
@@ -82,7 +85,7 @@ export function validateRootFactoryResult(result: unknown): void {
   if (!isPlainObject(result)) {
     rules.fail('useFactory()', `must return { defaults: {...} } (got ${describe(result)})`);
   }
-  const stray = Object.keys(result).find((key) => key !== 'defaults');
+  const stray = Object.keys(result).find((key) => !(ROOT_KEYS as readonly string[]).includes(key));
   if (stray !== undefined && (DEFAULT_KEYS as readonly string[]).includes(stray)) {
     rules.fail(
       `useFactory().${stray}`,
@@ -91,6 +94,7 @@ export function validateRootFactoryResult(result: unknown): void {
   }
   rules.knownKeys(result, 'useFactory()', ROOT_KEYS);
   rules.knownKeys(result.defaults, 'useFactory().defaults', DEFAULT_KEYS);
+  validatePrometheus(rules, result.prometheus, 'useFactory().prometheus');
 }
 
 function isPoolName(name: unknown): name is GrpcPoolName {

@@ -1,5 +1,6 @@
 import type { GrpcPoolChannelOptions } from '../interfaces/pool-options.interface.js';
 import type { GrpcChannelStats } from '../interfaces/stats.interface.js';
+import type { ChannelReplacementReason } from '../telemetry/metric-sink.interface.js';
 import { callFailures } from '../errors/call-failures.js';
 import { ChannelRank, rankOf } from './channel-rank.js';
 import { ChannelRotation, RECYCLE_AFTER_FAILURES } from './channel-rotation.js';
@@ -21,8 +22,16 @@ export interface ChannelPoolConfig {
   createChannel(id: number, target: string, onState: ChannelStateListener): PooledChannel;
   /** Some channel's connectivity changed. */
   onStateChange?(): void;
-  /** The pool replaces `channel`, for the reason given; `trouble` when the reason is a fault. */
-  onChannelReplaced?(channel: PooledChannel, reason: string, trouble: boolean): void;
+  /**
+   * The pool replaces `channel`, for the reason given (`kind` names it for
+   * metrics); `trouble` when the reason is a fault.
+   */
+  onChannelReplaced?(
+    channel: PooledChannel,
+    reason: string,
+    trouble: boolean,
+    kind: ChannelReplacementReason,
+  ): void;
   /** Backends to keep calls away from; none when absent. */
   outliers?: OutlierDetector;
 }
@@ -110,7 +119,7 @@ export class ChannelPool {
     const lease = this.tryLease();
     if (lease !== undefined) return lease;
     const leastLoaded = this.channels.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
-    return this.leaseOn(leastLoaded, false);
+    return this.leaseOn(leastLoaded, leastLoaded.state() === connectivityState.READY, false);
   }
 
   get inFlight(): number {
@@ -128,6 +137,11 @@ export class ChannelPool {
   /** Calls that found a free slot on a READY channel at once, over all calls (1 before any). */
   hitRate(): number {
     return this.acquisitions === 0 ? 1 : this.hits / this.acquisitions;
+  }
+
+  /** Slots handed out so far, and those that were hits. */
+  slotCounts(): { total: number; hits: number } {
+    return { total: this.acquisitions, hits: this.hits };
   }
 
   /** The open channels, for diagnostics; the pool alone adds and removes them. */
@@ -157,6 +171,7 @@ export class ChannelPool {
         channel,
         `failed ${RECYCLE_AFTER_FAILURES} calls in a row while READY (${wait})`,
         recycle.grew,
+        'failing',
       );
     }
     const { outliers } = this.config;
@@ -185,24 +200,25 @@ export class ChannelPool {
     for (const channel of this.channels.splice(0)) channel.close();
   }
 
-  private tryLease(avoid?: PooledChannel): Lease | undefined {
+  /** A slot now, if there is one; `waited`: the caller comes from the queue, so it is no hit. */
+  private tryLease(avoid?: PooledChannel, waited = false): Lease | undefined {
     if (this.closed) return undefined;
     const channel = this.pickChannel(avoid);
     if (channel !== undefined && this.pickedRank === ChannelRank.Ready)
-      return this.leaseOn(channel, true);
+      return this.leaseOn(channel, true, !waited);
     // Grow when every channel is full, or when the only room is on a failing channel.
     const canGrow = this.channels.length < this.config.limits.maxChannels;
     if (canGrow && (channel === undefined || this.pickedRank === ChannelRank.Failing)) {
-      return this.leaseOn(this.addChannel(), false);
+      return this.leaseOn(this.addChannel(), false, false);
     }
-    return channel === undefined ? undefined : this.leaseOn(channel, false);
+    return channel === undefined ? undefined : this.leaseOn(channel, false, false);
   }
 
-  private leaseOn(channel: PooledChannel, hit: boolean): Lease {
+  private leaseOn(channel: PooledChannel, ready: boolean, hit: boolean): Lease {
     this.config.outliers?.placed(channel.target);
     this.acquisitions++;
     if (hit) this.hits++;
-    return new Lease(channel, this.releaseSlot);
+    return new Lease(channel, this.releaseSlot, ready);
   }
 
   /** The least-loaded channel with room, best connectivity first; sets `pickedRank`. */
@@ -283,6 +299,7 @@ export class ChannelPool {
       channel,
       `was still CONNECTING after connectTimeoutMs ${this.config.limits.connectTimeoutMs}`,
       true,
+      'connect_timeout',
     );
   }
 
@@ -290,13 +307,18 @@ export class ChannelPool {
    * Replaces `channel` gracefully: opens its successor now; new calls move to
    * it once it is READY; the old one closes when its last call has finished.
    */
-  private rotate(channel: PooledChannel, reason: string, trouble: boolean): void {
+  private rotate(
+    channel: PooledChannel,
+    reason: string,
+    trouble: boolean,
+    kind: ChannelReplacementReason,
+  ): void {
     if (channel.successor !== undefined || channel.retiring) return;
     const successor = this.newChannel(channel.target);
     channel.successor = successor;
     this.channels.push(successor);
     successor.connect();
-    this.config.onChannelReplaced?.(channel, reason, trouble);
+    this.config.onChannelReplaced?.(channel, reason, trouble, kind);
   }
 
   /** `successor` is READY: the channel it replaces takes no more calls. */
@@ -324,7 +346,12 @@ export class ChannelPool {
       const now = Date.now();
       for (const channel of [...this.channels]) {
         if (this.rotation.isDue(channel, now)) {
-          this.rotate(channel, `reached maxConnectionAgeMs ${maxConnectionAgeMs}`, false);
+          this.rotate(
+            channel,
+            `reached maxConnectionAgeMs ${maxConnectionAgeMs}`,
+            false,
+            'max_age',
+          );
         }
       }
     }, every);
@@ -366,7 +393,7 @@ export class ChannelPool {
     this.granting = true;
     try {
       while (this.queue.size > 0) {
-        const lease = this.tryLease();
+        const lease = this.tryLease(undefined, true);
         if (lease === undefined) break;
         const waiter = this.queue.shift()!;
         clearTimeout(waiter.timer);

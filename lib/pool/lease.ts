@@ -12,6 +12,8 @@ export class Lease {
     readonly channel: PooledChannel,
     /** Called once the slot is free again, so a waiting call can take it. */
     private readonly onRelease: () => void,
+    /** The channel was READY when the slot was granted: the call will not wait for a connection. */
+    readonly readyAtGrant: boolean,
   ) {
     channel.inFlight++;
     channel.calls++;

@@ -30,6 +30,8 @@ export class PooledChannel {
   retiring = false;
   /** UNAVAILABLE failures in a row on this channel. */
   failuresInARow = 0;
+  /** When the channel last became READY (performance.now()); -1 before it ever did. */
+  readyAt = -1;
 
   constructor(
     readonly id: number,
@@ -73,6 +75,7 @@ export class PooledChannel {
     const channel = this.client.getChannel();
     channel.watchConnectivityState(current, Infinity, () => {
       const next = channel.getConnectivityState(false);
+      if (next === connectivityState.READY) this.readyAt = performance.now();
       if (next !== connectivityState.SHUTDOWN) this.watch(next);
       // A dropped connection leaves the channel IDLE: reconnect (grpc-js backs off on failure).
       if (next === connectivityState.IDLE) queueMicrotask(() => this.connect());

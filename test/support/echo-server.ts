@@ -66,6 +66,8 @@ export interface EchoServer {
   slowDeadlines: number[];
   /** grpc.health.v1 Check calls answered. */
   healthChecks: number;
+  /** The W3C `traceparent` each call arrived with, in order (undefined: none). */
+  traceparents: (string | undefined)[];
   /** What grpc.health.v1 answers for `service` ('' is the whole server; both start SERVING). */
   setHealth(service: string, servingStatus: HealthStatus): void;
   /** Answer every Echo with this status (e.g. UNAVAILABLE, as an overloaded server does); undefined: serve. */
@@ -112,6 +114,7 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     attempts: new Map(),
     slowDeadlines: [],
     healthChecks: 0,
+    traceparents: [],
   };
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, fn: () => void): NodeJS.Timeout => {
@@ -135,6 +138,8 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     const peer = call.getPeer();
     state.peers.add(peer);
     const token = call.metadata.get('authorization')[0];
+    const traceparent = call.metadata.get('traceparent')[0];
+    state.traceparents.push(traceparent === undefined ? undefined : String(traceparent));
     let ended = false;
     const finish = (): void => {
       if (ended) return;

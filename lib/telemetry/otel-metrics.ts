@@ -1,0 +1,231 @@
+import type { status } from '@grpc/grpc-js';
+import type {
+  Attributes,
+  BatchObservableCallback,
+  Counter,
+  Histogram,
+  Meter,
+  Observable,
+} from '@opentelemetry/api';
+import { LATENCY_BUCKETS_SECONDS, SIZE_BUCKETS_BYTES } from './histogram-buckets.js';
+import { statusName } from './grpc-code-names.js';
+import type {
+  AttemptTraffic,
+  ChannelReplacementReason,
+  MethodIdentity,
+  MethodMetricSink,
+  PoolMetricSink,
+} from './metric-sink.interface.js';
+import { CHANNEL_STATES, type PoolGaugeSource } from './pool-gauge-source.js';
+
+/** The instruments every pool of one meter shares (an SDK keeps one per name anyway). */
+interface Instruments {
+  attemptStarted: Counter;
+  attemptDuration: Histogram;
+  attemptSentSize: Histogram;
+  attemptReceivedSize: Histogram;
+  callDuration: Histogram;
+  queueWait: Histogram;
+  connectWait: Histogram;
+  retries: Counter;
+  retriesRefused: Counter;
+  ejections: Counter;
+  replacements: Counter;
+}
+
+/**
+ * gRFC A66 client instruments and the pool's `grpc.pool.*` instruments on
+ * an OpenTelemetry meter. Without an SDK registered the meter is a no-op,
+ * so a pool records at no real cost until the app turns metrics on.
+ */
+export class OtelPoolMetrics implements PoolMetricSink {
+  private readonly instruments: Instruments;
+  private readonly poolAttributes: Attributes;
+  private readonly gauges: Observable[];
+  private readonly observe: BatchObservableCallback;
+
+  constructor(
+    private readonly meter: Meter,
+    private readonly target: string,
+    source: PoolGaugeSource,
+  ) {
+    this.instruments = createInstruments(meter);
+    this.poolAttributes = { 'grpc.pool.name': source.poolName };
+    const channels = meter.createObservableUpDownCounter('grpc.pool.channels', {
+      description: 'Open channels (connections) by connectivity state.',
+      unit: '{channel}',
+    });
+    const inFlight = meter.createObservableUpDownCounter('grpc.pool.calls.in_flight', {
+      description: 'Attempts holding a slot on a channel.',
+      unit: '{call}',
+    });
+    const queued = meter.createObservableUpDownCounter('grpc.pool.calls.queued', {
+      description: 'Calls waiting in the queue for a slot.',
+      unit: '{call}',
+    });
+    const acquisitions = meter.createObservableCounter('grpc.pool.slot.acquisitions', {
+      description: 'Slots handed to attempts.',
+      unit: '{attempt}',
+    });
+    const hits = meter.createObservableCounter('grpc.pool.slot.hits', {
+      description: 'Slots found at once on a READY channel.',
+      unit: '{attempt}',
+    });
+    const hitRate = meter.createObservableGauge('grpc.pool.hit_rate', {
+      description:
+        'Share of slot requests served at once on a READY channel, since the pool opened.',
+      unit: '1',
+    });
+    this.gauges = [channels, inFlight, queued, acquisitions, hits, hitRate];
+    const byState = CHANNEL_STATES.map((state) => ({
+      state,
+      attributes: { ...this.poolAttributes, 'grpc.pool.channel.state': state },
+    }));
+    this.observe = (result) => {
+      const counts = source.channelsByState();
+      for (const { state, attributes } of byState)
+        result.observe(channels, counts[state], attributes);
+      result.observe(inFlight, source.inFlight(), this.poolAttributes);
+      result.observe(queued, source.queued(), this.poolAttributes);
+      const slots = source.acquisitions();
+      result.observe(acquisitions, slots.total, this.poolAttributes);
+      result.observe(hits, slots.hits, this.poolAttributes);
+      result.observe(
+        hitRate,
+        slots.total === 0 ? 1 : slots.hits / slots.total,
+        this.poolAttributes,
+      );
+    };
+    meter.addBatchObservableCallback(this.observe, this.gauges);
+  }
+
+  forMethod(method: MethodIdentity): MethodMetricSink {
+    return new OtelMethodMetrics(this.instruments, method, this.target, this.poolAttributes);
+  }
+
+  backendEjected(): void {
+    this.instruments.ejections.add(1, this.poolAttributes);
+  }
+
+  channelReplaced(reason: ChannelReplacementReason): void {
+    this.instruments.replacements.add(1, {
+      ...this.poolAttributes,
+      'grpc.pool.replacement.reason': reason,
+    });
+  }
+
+  close(): void {
+    this.meter.removeBatchObservableCallback(this.observe, this.gauges);
+  }
+}
+
+/** One method's attribute sets, built once; a call only picks the one for its status. */
+class OtelMethodMetrics implements MethodMetricSink {
+  private readonly attributes: Attributes;
+  private readonly withStatus: Attributes[] = [];
+  private readonly poolMethod: Attributes;
+
+  constructor(
+    private readonly instruments: Instruments,
+    method: MethodIdentity,
+    target: string,
+    private readonly pool: Attributes,
+  ) {
+    this.attributes = { 'grpc.method': method.path.slice(1), 'grpc.target': target };
+    this.poolMethod = { ...pool, 'grpc.method': method.path.slice(1) };
+  }
+
+  callStarted(): void {}
+
+  attemptStarted(): void {
+    this.instruments.attemptStarted.add(1, this.attributes);
+  }
+
+  queueWait(seconds: number): void {
+    this.instruments.queueWait.record(seconds, this.pool);
+  }
+
+  connectWait(seconds: number): void {
+    this.instruments.connectWait.record(seconds, this.pool);
+  }
+
+  attemptEnded(code: status, seconds: number, traffic: AttemptTraffic | undefined): void {
+    const attributes = this.statusAttributes(code);
+    this.instruments.attemptDuration.record(seconds, attributes);
+    if (traffic === undefined) return;
+    this.instruments.attemptSentSize.record(traffic.sentBytes, attributes);
+    this.instruments.attemptReceivedSize.record(traffic.receivedBytes, attributes);
+  }
+
+  retried(code: status): void {
+    this.instruments.retries.add(1, { ...this.poolMethod, 'grpc.status': statusName(code) });
+  }
+
+  retryRefusedByBudget(): void {
+    this.instruments.retriesRefused.add(1, this.poolMethod);
+  }
+
+  callEnded(code: status, seconds: number): void {
+    this.instruments.callDuration.record(seconds, this.statusAttributes(code));
+  }
+
+  private statusAttributes(code: status): Attributes {
+    let attributes = this.withStatus[code];
+    if (attributes === undefined) {
+      attributes = { ...this.attributes, 'grpc.status': statusName(code) };
+      this.withStatus[code] = attributes;
+    }
+    return attributes;
+  }
+}
+
+function createInstruments(meter: Meter): Instruments {
+  const latency = { unit: 's', advice: { explicitBucketBoundaries: [...LATENCY_BUCKETS_SECONDS] } };
+  const size = { unit: 'By', advice: { explicitBucketBoundaries: [...SIZE_BUCKETS_BYTES] } };
+  return {
+    attemptStarted: meter.createCounter('grpc.client.attempt.started', {
+      description: 'Call attempts started, retries included.',
+      unit: '{attempt}',
+    }),
+    attemptDuration: meter.createHistogram('grpc.client.attempt.duration', {
+      ...latency,
+      description: 'From an attempt getting its slot to its final status.',
+    }),
+    attemptSentSize: meter.createHistogram(
+      'grpc.client.attempt.sent_total_compressed_message_size',
+      { ...size, description: 'Serialized request bytes per attempt, before compression.' },
+    ),
+    attemptReceivedSize: meter.createHistogram(
+      'grpc.client.attempt.rcvd_total_compressed_message_size',
+      { ...size, description: 'Serialized response bytes per attempt, after decompression.' },
+    ),
+    callDuration: meter.createHistogram('grpc.client.call.duration', {
+      ...latency,
+      description: 'From subscribe to the final outcome, across queueing, attempts and backoff.',
+    }),
+    queueWait: meter.createHistogram('grpc.pool.queue.wait', {
+      ...latency,
+      description: 'Time an attempt waited in the queue for a slot (attempts that waited).',
+    }),
+    connectWait: meter.createHistogram('grpc.pool.connect.wait', {
+      ...latency,
+      description: 'Time an attempt waited for its channel to become READY (attempts that waited).',
+    }),
+    retries: meter.createCounter('grpc.pool.retries', {
+      description: 'Attempts retried, by the status of the attempt that failed.',
+      unit: '{retry}',
+    }),
+    retriesRefused: meter.createCounter('grpc.pool.retries.refused', {
+      description: 'Retries the retry budget refused.',
+      unit: '{retry}',
+    }),
+    ejections: meter.createCounter('grpc.pool.outlier.ejections', {
+      description: 'Backends ejected by outlier detection.',
+      unit: '{ejection}',
+    }),
+    replacements: meter.createCounter('grpc.pool.channel.replacements', {
+      description: 'Channels replaced, by reason.',
+      unit: '{channel}',
+    }),
+  };
+}

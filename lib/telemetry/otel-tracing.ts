@@ -1,0 +1,123 @@
+import { Client, Metadata, status } from '@grpc/grpc-js';
+import type { Attributes, Context, Span, TextMapSetter, Tracer } from '@opentelemetry/api';
+import type { MethodIdentity } from './metric-sink.interface.js';
+
+/** The parts of `@opentelemetry/api` the tracer uses. */
+export type OtelApi = typeof import('@opentelemetry/api');
+
+/** Writes propagation headers (W3C `traceparent`, `tracestate`, `baggage`) into gRPC metadata. */
+const metadataSetter: TextMapSetter<Metadata> = {
+  set: (metadata, key, value) => metadata.set(key, value),
+};
+
+/**
+ * One CLIENT span per call, child of the context the call was made in,
+ * with OpenTelemetry's RPC attributes. Retries and time spent queued are
+ * events on it: every attempt's server span is a child of the call span, so
+ * a trace shows each attempt without doubling the spans of the calls that
+ * never retry. Each attempt's metadata carries the span's context through
+ * the global propagator.
+ */
+export class MethodTracer {
+  private readonly attributes: Attributes;
+
+  constructor(
+    private readonly api: OtelApi,
+    private readonly tracer: Tracer,
+    private readonly method: MethodIdentity,
+  ) {
+    this.attributes = {
+      'rpc.system': 'grpc',
+      'rpc.service': method.service,
+      'rpc.method': method.method,
+    };
+  }
+
+  /**
+   * Starts the call's span in the active context; none while
+   * `@opentelemetry/instrumentation-grpc` has wrapped grpc-js, which makes
+   * its own CLIENT span for each attempt (the pool runs attempts in the
+   * call's context, so those spans land in the caller's trace).
+   */
+  start(): Span | undefined {
+    if (grpcJsIsInstrumented()) return undefined;
+    return this.tracer.startSpan(
+      this.method.path.slice(1),
+      { kind: this.api.SpanKind.CLIENT, attributes: this.attributes },
+      this.api.context.active(),
+    );
+  }
+
+  /** A copy of `metadata` carrying `span`'s context, so the caller's metadata is never changed. */
+  inject(span: Span, metadata: Metadata): Metadata {
+    const carrier = metadata.clone();
+    const withSpan: Context = this.api.trace.setSpan(this.api.context.active(), span);
+    this.api.propagation.inject(withSpan, carrier, metadataSetter);
+    return carrier;
+  }
+
+  queued(span: Span, sinceEpochMs: number, waitedMs: number): void {
+    span.addEvent('grpc.pool.queued', { 'grpc.pool.queue.wait_ms': waitedMs }, sinceEpochMs);
+  }
+
+  retry(span: Span, nextAttempt: number, failedWith: status, backoffMs: number): void {
+    span.addEvent('grpc.pool.retry', {
+      'grpc.pool.attempt': nextAttempt,
+      'rpc.grpc.status_code': failedWith,
+      'grpc.pool.backoff_ms': Math.round(backoffMs),
+    });
+  }
+
+  end(
+    span: Span,
+    code: status,
+    details: string,
+    target: string | undefined,
+    attempts: number,
+  ): void {
+    span.setAttribute('rpc.grpc.status_code', code);
+    if (attempts > 1) span.setAttribute('grpc.pool.attempts', attempts);
+    if (target !== undefined) {
+      const { address, port } = serverOf(target);
+      span.setAttribute('server.address', address);
+      if (port !== undefined) span.setAttribute('server.port', port);
+    }
+    // OpenTelemetry's RPC conventions: on a client, every status but OK is an error.
+    if (code !== status.OK) {
+      span.setStatus({
+        code: this.api.SpanStatusCode.ERROR,
+        message: `${status[code]}: ${details}`,
+      });
+    }
+    span.end();
+  }
+}
+
+/**
+ * Whether `@opentelemetry/instrumentation-grpc` (or another shimmer-based
+ * instrumentation) has wrapped grpc-js's client: it marks wrapped functions
+ * with `__wrapped`. Read per call, so turning it on later is followed.
+ */
+export function grpcJsIsInstrumented(): boolean {
+  const makeUnary = Client.prototype.makeUnaryRequest as { __wrapped?: unknown };
+  return makeUnary.__wrapped === true;
+}
+
+/** Resolver schemes grpc-js knows, with an optional `//authority/`. */
+const SCHEME = /^(?:dns|ipv4|ipv6|unix|unix-abstract|vsock|xds):(?:\/\/[^/]*\/)?/i;
+
+/** `host:port`, `[v6]:port`, `dns:///host:port` (the first address of a list) → address and port. */
+export function serverOf(target: string): { address: string; port: number | undefined } {
+  const first = target.replace(SCHEME, '').split(',')[0];
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(first);
+  if (bracketed) return { address: bracketed[1], port: toPort(bracketed[2]) };
+  const colon = first.lastIndexOf(':');
+  // No port, or a bare IPv6 address: all of it is the address.
+  if (colon === -1 || first.indexOf(':') !== colon) return { address: first, port: undefined };
+  return { address: first.slice(0, colon), port: toPort(first.slice(colon + 1)) };
+}
+
+function toPort(text: string | undefined): number | undefined {
+  if (text === undefined || !/^\d+$/.test(text)) return undefined;
+  return Number(text);
+}

@@ -1,0 +1,133 @@
+import type { Tracer } from '@opentelemetry/api';
+import type { Registry } from 'prom-client';
+import type { CallMetrics } from '../client/call-metrics.js';
+import { GrpcPoolOptionsError } from '../errors/invalid-options.error.js';
+import type { GrpcPoolName } from '../interfaces/client-options.interface.js';
+import type { GrpcMethodStats } from '../interfaces/stats.interface.js';
+import type { GrpcPrometheusOptions } from '../interfaces/telemetry-options.interface.js';
+import type { PoolMethod } from '../proto/service-catalog.js';
+import { LIBRARY_NAME, LIBRARY_VERSION } from './library-version.js';
+import type {
+  ChannelReplacementReason,
+  MethodIdentity,
+  PoolMetricSink,
+} from './metric-sink.interface.js';
+import { MethodTelemetry } from './method-telemetry.js';
+import { loadOptionalPeer } from './optional-peer.js';
+import { OtelPoolMetrics } from './otel-metrics.js';
+import { MethodTracer, type OtelApi } from './otel-tracing.js';
+import type { PoolGaugeSource } from './pool-gauge-source.js';
+import { PrometheusPoolMetrics, type PromClient } from './prometheus-metrics.js';
+
+/** A client's telemetry settings, resolved. */
+export interface TelemetrySettings {
+  metrics: boolean;
+  tracing: boolean;
+  prometheus: false | GrpcPrometheusOptions;
+}
+
+/**
+ * One pool's telemetry: the method recorders its calls use, and the
+ * exporters they feed. Optional peers are loaded here, when the pool is
+ * built: OpenTelemetry through its global providers (a no-op until the app
+ * registers an SDK), Prometheus only when asked for.
+ */
+export class PoolTelemetry {
+  private readonly sinks: PoolMetricSink[] = [];
+  /** Makes spans: present when `@opentelemetry/api` is installed and tracing is on. */
+  private readonly tracing: { api: OtelApi; tracer: Tracer } | undefined;
+  private readonly methods = new Map<string, MethodTelemetry>();
+
+  constructor(
+    name: GrpcPoolName,
+    settings: TelemetrySettings,
+    target: string,
+    private readonly metrics: CallMetrics,
+    source: PoolGaugeSource,
+  ) {
+    const wantsOtel = settings.metrics || settings.tracing;
+    const otel = wantsOtel ? loadOptionalPeer<OtelApi>('@opentelemetry/api') : undefined;
+    if (otel !== undefined && settings.metrics) {
+      const meter = otel.metrics.getMeter(LIBRARY_NAME, LIBRARY_VERSION);
+      this.sinks.push(new OtelPoolMetrics(meter, target, source));
+    }
+    if (otel !== undefined && settings.tracing) {
+      this.tracing = { api: otel, tracer: otel.trace.getTracer(LIBRARY_NAME, LIBRARY_VERSION) };
+    }
+    if (settings.metrics && settings.prometheus !== false) {
+      const client = loadOptionalPeer<PromClient>('prom-client');
+      if (client === undefined) {
+        throw new GrpcPoolOptionsError(
+          name,
+          'prometheus',
+          'needs the optional peer prom-client: npm install prom-client',
+        );
+      }
+      const registry = (settings.prometheus.registry as Registry | undefined) ?? client.register;
+      this.sinks.push(
+        new PrometheusPoolMetrics(client, registry, source, settings.prometheus.buckets),
+      );
+    }
+  }
+
+  /** The recorder of `method`'s calls, made on first use and shared by every facade. */
+  forMethod(method: PoolMethod): MethodTelemetry {
+    let telemetry = this.methods.get(method.path);
+    if (telemetry === undefined) {
+      const identity = identify(method);
+      const { tracing } = this;
+      const tracer =
+        tracing === undefined ? undefined : new MethodTracer(tracing.api, tracing.tracer, identity);
+      telemetry = new MethodTelemetry(
+        identity,
+        this.metrics,
+        this.sinks.map((sink) => sink.forMethod(identity)),
+        tracer,
+      );
+      this.methods.set(method.path, telemetry);
+    }
+    return telemetry;
+  }
+
+  byMethod(): Record<string, GrpcMethodStats> {
+    const out: Record<string, GrpcMethodStats> = {};
+    for (const [path, telemetry] of this.methods) {
+      if (telemetry.outcomes.started === 0) continue;
+      out[path] = {
+        calls: telemetry.outcomes.counts(),
+        latencyMs: telemetry.outcomes.latencyMs(),
+      };
+    }
+    return out;
+  }
+
+  backendEjected(): void {
+    for (const sink of this.sinks) sink.backendEjected();
+  }
+
+  channelReplaced(reason: ChannelReplacementReason): void {
+    for (const sink of this.sinks) sink.channelReplaced(reason);
+  }
+
+  close(): void {
+    for (const sink of this.sinks) sink.close();
+  }
+}
+
+/** `/orders.v1.Orders/GetOrder` → service `orders.v1.Orders`, method `GetOrder`, and the call kind. */
+function identify(method: PoolMethod): MethodIdentity {
+  const kind = method.requestStream
+    ? method.responseStream
+      ? 'bidi_stream'
+      : 'client_stream'
+    : method.responseStream
+      ? 'server_stream'
+      : 'unary';
+  const slash = method.path.lastIndexOf('/');
+  return {
+    path: method.path,
+    service: method.path.slice(1, slash),
+    method: method.path.slice(slash + 1),
+    kind,
+  };
+}
