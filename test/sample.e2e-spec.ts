@@ -71,6 +71,25 @@ describe('the sample: gateway -> pool -> orders', () => {
     });
   });
 
+  it('GET /metrics answers Prometheus text with the calls made through the gateway', async () => {
+    await get('/orders/1');
+    await get('/orders/99');
+    const response = await fetch(`${base}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await response.text();
+    const getOrder =
+      'grpc_type="unary",grpc_service="orders.v1.OrdersService",grpc_method="GetOrder"';
+    expect(text).toMatch(
+      new RegExp(`grpc_client_handled_total\\{${getOrder},grpc_code="OK"\\} [1-9]`),
+    );
+    expect(text).toMatch(
+      new RegExp(`grpc_client_handled_total\\{${getOrder},grpc_code="NotFound"\\} [1-9]`),
+    );
+    expect(text).toContain('grpc_pool_channels{pool="ORDERS",state="READY"} 2');
+    expect(text).toContain('# TYPE grpc_client_handling_seconds histogram');
+  });
+
   it('GET /health turns 503 once the orders service shuts down', async () => {
     await orders!.close();
     orders = undefined;

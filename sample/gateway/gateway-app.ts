@@ -8,6 +8,7 @@ import {
 } from 'nestjs-grpc-pool';
 import { ORDERS_PACKAGE, ORDERS_PROTO } from '../protos/proto-path.js';
 import { HealthController } from './health.controller.js';
+import { MetricsController } from './metrics.controller.js';
 import { OrdersHttpController } from './orders-http.controller.js';
 
 @Module({})
@@ -19,6 +20,8 @@ class GatewayModule {
       imports: [
         TerminusModule.forRoot({ logger: false }),
         GrpcPoolModule.register({
+          // grpc_client_* and grpc_pool_* in prom-client's default registry, served on /metrics.
+          prometheus: true,
           clients: [
             {
               name: 'ORDERS',
@@ -31,7 +34,7 @@ class GatewayModule {
           ],
         }),
       ],
-      controllers: [OrdersHttpController, HealthController],
+      controllers: [OrdersHttpController, HealthController, MetricsController],
       providers: [
         // gRPC failures become HTTP answers: NOT_FOUND -> 404, UNAVAILABLE -> 503, ...
         { provide: APP_FILTER, useClass: GrpcToHttpExceptionFilter },
