@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -10,6 +12,38 @@ const run = promisify(execFile);
 const consumer = (file: string): string =>
   fileURLToPath(new URL(`./fixtures/consumers/${file}`, import.meta.url));
 const builtEntry = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+const repo = fileURLToPath(new URL('..', import.meta.url));
+
+/** What the built package needs at run time, and nothing optional. */
+const REQUIRED_PACKAGES = [
+  '@grpc/grpc-js',
+  '@grpc/proto-loader',
+  '@nestjs/common',
+  '@nestjs/core',
+  '@nestjs/microservices',
+  'reflect-metadata',
+  'rxjs',
+];
+
+/**
+ * An app folder whose node_modules has the package (copied, so it resolves
+ * its own imports from here) and its required peers (linked), but neither
+ * `@opentelemetry/api` nor `prom-client`: as in an app that never installed them.
+ */
+function appWithoutOptionalPeers(): string {
+  const app = mkdtempSync(join(tmpdir(), 'grpc-pool-no-peers-'));
+  const modules = join(app, 'node_modules');
+  const own = join(modules, 'nestjs-grpc-pool');
+  mkdirSync(own, { recursive: true });
+  cpSync(join(repo, 'package.json'), join(own, 'package.json'));
+  cpSync(join(repo, 'dist'), join(own, 'dist'), { recursive: true });
+  for (const name of REQUIRED_PACKAGES) {
+    mkdirSync(join(modules, name, '..'), { recursive: true });
+    symlinkSync(join(repo, 'node_modules', name), join(modules, name), 'dir');
+  }
+  cpSync(consumer('no-peers-app.cjs'), join(app, 'app.cjs'));
+  return app;
+}
 
 /**
  * The published package (dist/, through the exports map) loaded by name from
@@ -35,5 +69,42 @@ describe('the built package in CommonJS and ESM Nest apps', () => {
       env: { ...process.env, NODE_OPTIONS: '' },
     });
     expect(JSON.parse(stdout)).toBe(expected);
+  });
+
+  it.each(['otel-commonjs-app.cjs', 'otel-esm-app.mjs'])(
+    '%s: spans, OpenTelemetry metrics and Prometheus reach the SDKs the app registered, with no loader flag',
+    async (file) => {
+      const { stdout } = await run(process.execPath, [consumer(file), server.address, ECHO_PROTO], {
+        timeout: 20_000,
+        env: { ...process.env, NODE_OPTIONS: '' },
+      });
+      expect(JSON.parse(stdout)).toEqual({
+        // SpanKind.CLIENT, in the app's trace, under its active span.
+        span: { kind: 2, sameTrace: true, parent: true },
+        callDuration: true,
+        poolChannels: true,
+        handledOk: 1,
+      });
+    },
+  );
+
+  it('loads and calls without @opentelemetry/api and prom-client installed; prometheus: true says what to install', async () => {
+    const app = appWithoutOptionalPeers();
+    try {
+      const { stdout } = await run(
+        process.execPath,
+        [join(app, 'app.cjs'), server.address, ECHO_PROTO],
+        { timeout: 20_000, cwd: app, env: { ...process.env, NODE_OPTIONS: '', NODE_PATH: '' } },
+      );
+      expect(JSON.parse(stdout)).toEqual({
+        absent: true,
+        reply: 'no peers',
+        ok: 1,
+        prometheusError:
+          'Invalid options for gRPC pool "ECHO": prometheus needs the optional peer prom-client: npm install prom-client',
+      });
+    } finally {
+      rmSync(app, { recursive: true, force: true });
+    }
   });
 });
