@@ -88,6 +88,19 @@ describe('the built package in CommonJS and ESM Nest apps', () => {
     },
   );
 
+  it('with @opentelemetry/instrumentation-grpc active, a call makes one CLIENT span (the instrumentation’s), in the caller’s trace', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [consumer('instrumented-grpc-app.cjs'), server.address, ECHO_PROTO],
+      { timeout: 20_000, env: { ...process.env, NODE_OPTIONS: '' } },
+    );
+    expect(JSON.parse(stdout)).toEqual({
+      clientSpans: 1,
+      names: ['grpc.test.v1.EchoService/Echo'],
+      sameTrace: true,
+    });
+  });
+
   it('loads and calls without @opentelemetry/api and prom-client installed; prometheus: true says what to install', async () => {
     const app = appWithoutOptionalPeers();
     try {
