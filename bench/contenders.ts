@@ -10,7 +10,13 @@ import type { CallFn } from './load.js';
 export interface Contender {
   name: string;
   call: CallFn;
-  close(): void;
+  close(): void | Promise<void>;
+  /** Before each of its runs (warm-up included): makes global what its calls read per call. */
+  beforeRun?(): void;
+  /** After each of its runs: undoes `beforeRun`, so the next contender pays nothing for it. */
+  afterRun?(): Promise<void>;
+  /** What its exporters received, printed after the scenario: proof they were in the call path. */
+  recorded?(): Promise<string>;
 }
 
 type Method = 'echo' | 'slow';
@@ -124,13 +130,22 @@ export function rawGrpcObservable(url: string, method: Method, delayMs: number):
   };
 }
 
+/** Client options a contender sets on top of the pool's, and the label its name gets for them. */
+export interface PoolVariant {
+  label: string;
+  options: Pick<
+    GrpcPoolClientOptions,
+    'defaultCallOptions' | 'interceptors' | 'telemetry' | 'prometheus'
+  >;
+}
+
 /** This library. */
 export function grpcPool(
   url: string | string[],
   maxChannels: number,
   method: Method,
   delayMs: number,
-  policies?: Pick<GrpcPoolClientOptions, 'defaultCallOptions' | 'interceptors'>,
+  variant?: PoolVariant,
 ): Contender {
   const pool = new GrpcPool({
     name: 'BENCH',
@@ -138,20 +153,23 @@ export function grpcPool(
     package: BENCH_PACKAGE,
     protoPath: BENCH_PROTO,
     pool: { minChannels: 1, maxChannels, maxConcurrentCallsPerChannel: 100 },
-    ...policies,
+    ...variant?.options,
   });
   pool.onModuleInit();
   const service = pool.getService<ObservableService>('EchoService');
   const request = requestFor(method, delayMs);
   return {
-    name: `nestjs-grpc-pool, maxChannels ${maxChannels}${policies ? ', deadline + retry + interceptor' : ''}`,
+    name: `nestjs-grpc-pool, maxChannels ${maxChannels}${variant ? `, ${variant.label}` : ''}`,
     call: () => firstValueFrom(service[method](request)),
     close: () => pool.close(),
   };
 }
 
 /** The call-policy layers all in use: a default deadline, retries, and one call interceptor. */
-export const ALL_POLICIES: Pick<GrpcPoolClientOptions, 'defaultCallOptions' | 'interceptors'> = {
-  defaultCallOptions: { timeoutMs: 5000, retry: { maxAttempts: 3 } },
-  interceptors: [{ afterAttempt: () => undefined }],
+export const ALL_POLICIES: PoolVariant = {
+  label: 'deadline + retry + interceptor',
+  options: {
+    defaultCallOptions: { timeoutMs: 5000, retry: { maxAttempts: 3 } },
+    interceptors: [{ afterAttempt: () => undefined }],
+  },
 };

@@ -2,7 +2,8 @@
  * `npm run bench`: side-by-side throughput and latency of Nest's
  * ClientGrpcProxy, hand-made grpc-js clients and this pool, against a backend
  * in a child process. Rounds are interleaved (A B C, A B C, ...) so machine
- * noise hits every contender alike; medians are reported.
+ * noise hits every contender alike; medians are reported. BENCH_ONLY=<id>
+ * runs one scenario and leaves results.json and results.svg (a full run's) as they are.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -29,8 +30,8 @@ interface Scenario {
   hosts?: string[];
   /** The contenders, given each backend's `host:port`. */
   contenders: (urls: string[]) => Contender[];
-  /** Ratios to print: [numerator contender index, denominator index, target]. */
-  targets: [number, number, number][];
+  /** Ratios to print: [numerator contender index, denominator index, target (none: reported only)]. */
+  targets: [number, number, number?][];
 }
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -109,24 +110,45 @@ interface Row extends LoadResult {
   contender: string;
 }
 
-async function runScenario(scenario: Scenario): Promise<{ rows: Row[]; ratios: string[] }> {
+interface ScenarioResult {
+  rows: Row[];
+  ratios: string[];
+  /** What each contender's exporters received (contenders that have exporters). */
+  recorded: string[];
+}
+
+/** One run of a contender, with whatever it makes global around its calls. */
+async function measure(contender: Contender, concurrency: number, ms: number): Promise<LoadResult> {
+  contender.beforeRun?.();
+  try {
+    return await runLoad(contender.call, concurrency, ms);
+  } finally {
+    await contender.afterRun?.();
+  }
+}
+
+async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   const backends: BackendProcess[] = [];
   for (const host of scenario.hosts ?? ['127.0.0.1']) backends.push(await startBackend(host));
   const contenders = scenario.contenders(backends.map((backend) => backend.address));
   const perContender: LoadResult[][] = contenders.map(() => []);
+  const recorded: string[] = [];
   try {
     // Warm-up: connections open and code paths compile before anything counts.
-    for (const contender of contenders) await runLoad(contender.call, scenario.concurrency, 500);
+    for (const contender of contenders) await measure(contender, scenario.concurrency, 500);
     for (let round = 1; round <= ROUNDS; round++) {
       for (const [i, contender] of contenders.entries()) {
         process.stdout.write(`  [${scenario.id}] round ${round}/${ROUNDS}: ${contender.name} ...`);
-        const result = await runLoad(contender.call, scenario.concurrency, scenario.durationMs);
+        const result = await measure(contender, scenario.concurrency, scenario.durationMs);
         perContender[i].push(result);
         process.stdout.write(` ${result.callsPerSecond.toFixed(0)} calls/s\n`);
       }
     }
+    for (const contender of contenders) {
+      if (contender.recorded) recorded.push(`${contender.name}: ${await contender.recorded()}`);
+    }
   } finally {
-    contenders.forEach((c) => c.close());
+    await Promise.all(contenders.map((c) => c.close()));
     await Promise.all(backends.map((backend) => backend.stop()));
   }
   const rows = contenders.map((contender, i) => {
@@ -144,17 +166,20 @@ async function runScenario(scenario: Scenario): Promise<{ rows: Row[]; ratios: s
   });
   const ratios = scenario.targets.map(([a, b, target]) => {
     const ratio = rows[a].callsPerSecond / rows[b].callsPerSecond;
-    const verdict = ratio >= target ? 'met' : 'NOT met';
+    const verdict =
+      target === undefined
+        ? 'no target'
+        : `target >= ${target}x: ${ratio >= target ? 'met' : 'NOT met'}`;
     const cpu = rows[a].cpuMicrosPerCall / rows[b].cpuMicrosPerCall;
     return (
       `${rows[a].contender} / ${rows[b].contender}: ${ratio.toFixed(2)}x calls/s ` +
-      `(target >= ${target}x: ${verdict}); client CPU per call ${cpu.toFixed(2)}x`
+      `(${verdict}); client CPU per call ${cpu.toFixed(2)}x`
     );
   });
-  return { rows, ratios };
+  return { rows, ratios, recorded };
 }
 
-function printTable(title: string, rows: Row[], ratios: string[]): void {
+function printTable(title: string, { rows, ratios, recorded }: ScenarioResult): void {
   console.log(`\n${title}`);
   console.log('| client | calls/s | p50 ms | p95 ms | p99 ms | client CPU µs/call | errors |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
@@ -165,6 +190,7 @@ function printTable(title: string, rows: Row[], ratios: string[]): void {
     );
   }
   for (const line of ratios) console.log(`- ${line}`);
+  for (const line of recorded) console.log(`- recorded by ${line}`);
 }
 
 async function main(): Promise<void> {
@@ -178,19 +204,23 @@ async function main(): Promise<void> {
     rounds: ROUNDS,
     seconds: SECONDS,
   };
-  const summaries: [string, Row[], string[]][] = [];
+  const summaries: [string, ScenarioResult][] = [];
   const only = process.env.BENCH_ONLY;
   for (const scenario of scenarios.filter((s) => only === undefined || s.id === only)) {
     console.log(`\n> ${scenario.title}`);
-    const { rows, ratios } = await runScenario(scenario);
-    results[scenario.id] = { title: scenario.title, rows, ratios };
-    summaries.push([scenario.title, rows, ratios]);
+    const result = await runScenario(scenario);
+    results[scenario.id] = { title: scenario.title, ...result };
+    summaries.push([scenario.title, result]);
   }
-  for (const [title, rows, ratios] of summaries) printTable(title, rows, ratios);
+  for (const [title, result] of summaries) printTable(title, result);
+  if (only !== undefined) {
+    console.log('\nBENCH_ONLY: results.json and results.svg keep the last full run');
+    return;
+  }
   const out = fileURLToPath(new URL('./results.json', import.meta.url));
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   const chart = fileURLToPath(new URL('./results.svg', import.meta.url));
-  writeFileSync(chart, renderChart(summaries.map(([title, rows]) => ({ title, rows }))));
+  writeFileSync(chart, renderChart(summaries.map(([title, { rows }]) => ({ title, rows }))));
   console.log(`\nwrote ${out} and ${chart}`);
 }
 
