@@ -20,6 +20,7 @@ import {
   type Contender,
 } from './contenders.js';
 import { median, runLoad, type LoadResult } from './load.js';
+import { telemetryContenders } from './telemetry-contenders.js';
 
 interface Scenario {
   id: string;
@@ -102,6 +103,20 @@ const scenarios: Scenario[] = [
     targets: [
       [2, 0, 2.5],
       [2, 1, 0.95],
+    ],
+  },
+  {
+    id: 'telemetry',
+    title: 'telemetry cost: empty unary call on the pool, CPU-bound, 64 callers',
+    concurrency: 64,
+    durationMs: SECONDS * 1000,
+    contenders: ([url]) => telemetryContenders(url),
+    targets: [
+      // Telemetry on with no SDK registered (the API's no-op globals) costs at most 1%.
+      [1, 0, 0.99],
+      [2, 1, 0.95],
+      [4, 1, 0.95],
+      [3, 1],
     ],
   },
 ];
