@@ -41,11 +41,15 @@ export class MethodTracer {
    */
   start(): Span | undefined {
     if (grpcJsIsInstrumented()) return undefined;
-    return this.tracer.startSpan(
+    const span = this.tracer.startSpan(
       this.method.path.slice(1),
       { kind: this.api.SpanKind.CLIENT, attributes: this.attributes },
       this.api.context.active(),
     );
+    // No SDK and no trace to continue: nothing to record or propagate, so skip the per-attempt
+    // metadata copy. (A sampled-out span still has a valid context, which must travel on.)
+    if (!span.isRecording() && !this.api.isSpanContextValid(span.spanContext())) return undefined;
+    return span;
   }
 
   /** A copy of `metadata` carrying `span`'s context, so the caller's metadata is never changed. */

@@ -49,7 +49,11 @@ export class PoolTelemetry {
     const otel = wantsOtel ? loadOptionalPeer<OtelApi>('@opentelemetry/api') : undefined;
     if (otel !== undefined && settings.metrics) {
       const meter = otel.metrics.getMeter(LIBRARY_NAME, LIBRARY_VERSION);
-      this.sinks.push(new OtelPoolMetrics(meter, target, source));
+      // No SDK yet: the API hands out its no-op meter for good (metrics have no proxy, unlike
+      // traces), so recording into it would only cost the calls time.
+      if (meter !== otel.createNoopMeter()) {
+        this.sinks.push(new OtelPoolMetrics(meter, target, source));
+      }
     }
     if (otel !== undefined && settings.tracing) {
       this.tracing = { api: otel, tracer: otel.trace.getTracer(LIBRARY_NAME, LIBRARY_VERSION) };
