@@ -10,6 +10,7 @@ import { createEchoPool, type EchoService } from './support/echo-client.js';
 import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { failure } from './support/failure.js';
 import { ECHO_PACKAGE, ECHO_PROTO } from './support/protos.js';
+import { waitFor } from './support/wait-for.js';
 
 const ECHO_LABELS = {
   grpc_type: 'unary',
@@ -123,6 +124,49 @@ describe('Prometheus metrics (prom-client)', () => {
     );
     const text = await registry.metrics();
     expect(text).toMatch(/grpc_pool_queue_wait_seconds_count\{pool="GAUGED"\} 1/);
+  });
+
+  it('counts outlier ejections and channel replacements by reason', async () => {
+    const registry = new Registry();
+    const bad = await startEchoServer();
+    bad.failEverything(status.UNAVAILABLE);
+    const servers = [server, await startEchoServer(), bad];
+    pool = createEchoPool(
+      servers.map((s) => s.address),
+      {
+        name: 'FLEET',
+        prometheus: { registry },
+        pool: {
+          maxChannels: 3,
+          maxConnectionAgeMs: 300,
+          outlierDetection: { consecutiveFailures: 2, baseEjectionMs: 60_000 },
+        },
+        defaultCallOptions: { retry: false },
+      },
+    );
+    try {
+      await waitFor(() => pool!.stats().channels.every((c) => c.state === 'READY'));
+      const echo = pool.getService<EchoService>('EchoService');
+      for (let i = 0; i < 12; i++)
+        await firstValueFrom(echo.echo({ message: `${i}` })).catch(() => 0);
+      expect(pool.stats().channels.some((c) => c.ejected)).toBe(true);
+      expect(await valueOf(registry, 'grpc_pool_outlier_ejections_total', { pool: 'FLEET' })).toBe(
+        1,
+      );
+      // Each channel reaches its maximum age (300 ms, minus jitter) and is replaced.
+      await waitFor(
+        async () =>
+          ((await valueOf(registry, 'grpc_pool_channel_replacements_total', {
+            pool: 'FLEET',
+            reason: 'max_age',
+          })) ?? 0) >= 3,
+        5000,
+        'three max_age replacements',
+      );
+    } finally {
+      await closeTestPool(pool, servers[1], bad);
+      pool = undefined;
+    }
   });
 
   it('shares one registry between pools and registrations without "already registered"', async () => {
