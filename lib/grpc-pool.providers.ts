@@ -16,6 +16,7 @@ import type {
 import { blameDefaults } from './options/defaults-origin.js';
 import { mergeDefaults } from './options/merge-defaults.js';
 import { normalizeClientOptions } from './options/normalize-client-options.js';
+import { isPlainObject } from './options/option-rules.js';
 
 const optionalDefaults = { token: GRPC_POOL_DEFAULTS, optional: true };
 
@@ -28,9 +29,10 @@ async function createPool(
 ): Promise<GrpcPool> {
   const client: GrpcPoolClientOptions = { ...normalizeClientOptions(name, options), name };
   const merged = mergeDefaults(root?.defaults, client);
-  // `prometheus` on the module (or on forRoot) covers its clients; a client's own setting wins.
-  const inherited = modulePrometheus ?? root?.prometheus;
-  if (client.prometheus === undefined && inherited !== undefined) merged.prometheus = inherited;
+  merged.prometheus = inheritPrometheus(
+    modulePrometheus ?? root?.prometheus ?? root?.defaults.prometheus,
+    client.prometheus,
+  );
   if (Array.isArray(merged.interceptors)) {
     merged.interceptors = await Promise.all(
       merged.interceptors.map((entry) => resolveInterceptor(moduleRef, entry)),
@@ -41,6 +43,20 @@ async function createPool(
   } catch (error: unknown) {
     throw blameDefaults(error, root?.defaults, client);
   }
+}
+
+/**
+ * `prometheus` on the module (or on `forRoot`) covers its clients; a
+ * client's own setting wins, field by field when both are objects (a
+ * client's `buckets` keeps the module's `registry`), whole when it is a boolean.
+ */
+function inheritPrometheus(
+  inherited: GrpcPoolModuleOptions['prometheus'],
+  own: GrpcPoolModuleOptions['prometheus'],
+): GrpcPoolModuleOptions['prometheus'] {
+  if (own === undefined) return inherited;
+  if (isPlainObject(own) && isPlainObject(inherited)) return { ...inherited, ...own };
+  return own;
 }
 
 /**

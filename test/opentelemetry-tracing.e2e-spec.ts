@@ -151,6 +151,35 @@ describe('OpenTelemetry traces', () => {
     expect(server.traceparents).toEqual([undefined]);
   });
 
+  it('a call that fails before it is sent still has its span, with the error', async () => {
+    pool = createEchoPool(server.address);
+    const echo = pool.getService<EchoService>('EchoService');
+    const error = await failure(
+      firstValueFrom(echo.echo({ message: 'x' }, undefined, { timeoutMs: -1 })),
+    );
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
+    const [span] = clientSpans(sdk);
+    expect(span.name).toBe('test.v1.EchoService/Echo');
+    expect(span.attributes['rpc.grpc.status_code']).toBe(status.INVALID_ARGUMENT);
+    expect(span.status.code).toBe(SpanStatusCode.ERROR);
+    expect(server.traceparents).toEqual([]);
+  });
+
+  it('a call that gives up in the queue shows how long it waited', async () => {
+    pool = createEchoPool(server.address, {
+      pool: { maxChannels: 1, maxConcurrentCallsPerChannel: 1, acquireTimeoutMs: 100 },
+    });
+    const echo = pool.getService<EchoService>('EchoService');
+    const holder = firstValueFrom(echo.slow({ delayMs: 300 }));
+    const error = await failure(firstValueFrom(echo.echo({ message: 'waits' })));
+    expect(error.code).toBe(status.RESOURCE_EXHAUSTED);
+    await holder;
+    const gaveUp = clientSpans(sdk).find((span) => span.name === 'test.v1.EchoService/Echo')!;
+    const queued = gaveUp.events.find((event) => event.name === 'grpc.pool.queued');
+    expect(queued?.attributes?.['grpc.pool.queue.wait_ms']).toBeGreaterThanOrEqual(90);
+    expect(gaveUp.attributes['rpc.grpc.status_code']).toBe(status.RESOURCE_EXHAUSTED);
+  });
+
   it('cancelling a call ends its span as CANCELLED', async () => {
     pool = createEchoPool(server.address);
     const subscription = pool

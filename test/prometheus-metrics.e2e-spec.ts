@@ -190,24 +190,159 @@ describe('Prometheus metrics (prom-client)', () => {
     await closeTestPool(second);
   });
 
-  it('fails start-up clearly when something else owns the metric names', () => {
+  it.each(['grpc_client_started_total', 'grpc_client_handled_total', 'grpc_pool_channels'])(
+    'fails start-up naming the client and the metric when something else registered %s, and leaves the registry as it was',
+    (taken) => {
+      const registry = new Registry();
+      new Counter({ name: taken, help: 'theirs', registers: [registry] });
+      const attempt = (): unknown => createEchoPool(server.address, { prometheus: { registry } });
+      const message =
+        `Invalid options for gRPC pool "ECHO": prometheus.registry already has a metric named ${taken} ` +
+        'that the pool did not register';
+      expect(attempt).toThrow(message);
+      expect(registry.getMetricsAsArray().map((metric) => metric.name)).toEqual([taken]);
+      // The same again (a second pool, a hot reload) fails the same way, not with a stranger error.
+      expect(attempt).toThrow(message);
+    },
+  );
+
+  it('counts a retried call’s request once, as the caller sent it', async () => {
     const registry = new Registry();
-    new Counter({ name: 'grpc_client_started_total', help: 'theirs', registers: [registry] });
-    expect(() => createEchoPool(server.address, { prometheus: { registry } })).toThrow(
-      /prometheus.*grpc_client_started_total is free/,
+    pool = createEchoPool(server.address, {
+      prometheus: { registry },
+      defaultCallOptions: { retry: { maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 5 } },
+      methods: { 'EchoService/Echo': { idempotent: true } },
+    });
+    const echo = pool.getService<EchoService>('EchoService');
+    await firstValueFrom(
+      echo.echo({ message: 'r', failWith: status.UNAVAILABLE, failTimes: 2, key: 'prom-retry' }),
     );
+    expect(await valueOf(registry, 'grpc_client_msg_sent_total', ECHO_LABELS)).toBe(1);
+    expect(await valueOf(registry, 'grpc_client_msg_received_total', ECHO_LABELS)).toBe(1);
+    // Retries use the same code names as grpc_client_handled_total, so the two join on grpc_code.
+    expect(
+      await valueOf(registry, 'grpc_pool_retries_total', {
+        pool: 'ECHO',
+        grpc_service: 'test.v1.EchoService',
+        grpc_method: 'Echo',
+        grpc_code: 'Unavailable',
+      }),
+    ).toBe(2);
+  });
+
+  it('records the wait of calls that gave up in the queue', async () => {
+    const registry = new Registry();
+    pool = createEchoPool(server.address, {
+      name: 'GIVEUP',
+      prometheus: { registry },
+      pool: { maxChannels: 1, maxConcurrentCallsPerChannel: 1, acquireTimeoutMs: 100 },
+    });
+    const echo = pool.getService<EchoService>('EchoService');
+    const holder = firstValueFrom(echo.slow({ delayMs: 400 }));
+    const gaveUp = await failure(firstValueFrom(echo.echo({ message: 'waits' })));
+    expect(gaveUp.code).toBe(status.RESOURCE_EXHAUSTED);
+    await holder;
+    const text = await registry.metrics();
+    expect(text).toMatch(/grpc_pool_queue_wait_seconds_count\{pool="GIVEUP"\} 1/);
+    expect(pool.stats().phasesMs.slotWait.p99!).toBeGreaterThanOrEqual(90);
+  });
+
+  it('sums two open pools of one name, and its counters never go down when one closes', async () => {
+    const registry = new Registry();
+    const twin = (): GrpcPool =>
+      createEchoPool(server.address, {
+        name: 'TWIN',
+        prometheus: { registry },
+        pool: { minChannels: 2, maxChannels: 2 },
+      });
+    const first = twin();
+    const second = twin();
+    pool = second; // closed after the test even if it fails
+    try {
+      await waitFor(
+        () => [first, second].every((p) => p.stats().channels.every((c) => c.state === 'READY')),
+        3000,
+        'both pools READY',
+      );
+      for (const p of [first, second]) {
+        await firstValueFrom(p.getService<EchoService>('EchoService').echo({ message: 't' }));
+      }
+      expect(await valueOf(registry, 'grpc_pool_channels', { pool: 'TWIN', state: 'READY' })).toBe(
+        4,
+      );
+      expect(await valueOf(registry, 'grpc_pool_slot_acquisitions_total', { pool: 'TWIN' })).toBe(
+        2,
+      );
+    } finally {
+      await closeTestPool(first);
+    }
+    expect(await valueOf(registry, 'grpc_pool_channels', { pool: 'TWIN', state: 'READY' })).toBe(2);
+    expect(await valueOf(registry, 'grpc_pool_slot_acquisitions_total', { pool: 'TWIN' })).toBe(2);
+    await closeTestPool(second);
+    expect(
+      await valueOf(registry, 'grpc_pool_channels', { pool: 'TWIN', state: 'READY' }),
+    ).toBeUndefined();
+    expect(await valueOf(registry, 'grpc_pool_slot_acquisitions_total', { pool: 'TWIN' })).toBe(2);
   });
 
   it.each([
     [{ registry: {} }, /prometheus\.registry must be a prom-client Registry/],
     [{ buckets: [0.1, 0.05] }, /prometheus\.buckets\[1\] must be .* greater than 0\.1/],
     [{ buckets: [] }, /prometheus\.buckets must be an array of 1 to 64/],
+    // A hole in the array is no bound (forEach would skip it).
+    [
+      { buckets: [0.1, , 0.5] },
+      /prometheus\.buckets\[1\] must be a finite number .* \(got undefined\)/,
+    ],
     [{ registy: 1 }, /prometheus\.registy is not a known option.*did you mean registry/],
-    ['yes', /prometheus must be an object/],
+    ['yes', /prometheus must be a boolean or \{ registry\?, buckets\? \} \(got "yes"\)/],
   ])('rejects prometheus: %j at start-up', (prometheus, message) => {
     expect(() => createEchoPool(server.address, { prometheus: prometheus as never })).toThrow(
       message,
     );
+  });
+
+  it.each([
+    ['yes', 'telemetry must be a boolean or { metrics?, tracing? } (got "yes")'],
+    [{ metrics: 1 }, 'telemetry.metrics must be a boolean (got 1)'],
+    [
+      { tracing: true, extra: 1 },
+      'telemetry.extra is not a known option (known: metrics, tracing)',
+    ],
+  ])('rejects telemetry: %j at start-up', (telemetry, message) => {
+    expect(() => createEchoPool(server.address, { telemetry: telemetry as never })).toThrow(
+      `Invalid options for gRPC pool "ECHO": ${message}`,
+    );
+  });
+
+  it('a client’s own prometheus fields keep the module’s others (its buckets, the module’s registry)', async () => {
+    const registry = new Registry();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        GrpcPoolModule.register({
+          prometheus: { registry },
+          clients: [
+            {
+              name: 'NEST',
+              package: ECHO_PACKAGE,
+              protoPath: ECHO_PROTO,
+              url: server.address,
+              prometheus: { buckets: [0.5, 5] },
+            },
+          ],
+        }),
+      ],
+    }).compile();
+    await moduleRef.init();
+    try {
+      const nest = moduleRef.get<GrpcPool>('NEST', { strict: false });
+      await firstValueFrom(nest.getService<EchoService>('EchoService').echo({ message: 'b' }));
+      const text = await registry.metrics();
+      expect(text).toContain('grpc_client_handling_seconds_bucket{le="0.5",');
+      expect(text).not.toContain('grpc_client_handling_seconds_bucket{le="0.005",');
+    } finally {
+      await moduleRef.close();
+    }
   });
 
   it.each([

@@ -67,7 +67,8 @@ export function createCallbackClient(
         // never started, so it is counted only once grpc-js has accepted it.
         const active = clientOn(lease.channel)[protoName](...args.map(inCallersContext));
         recorder.callStarted();
-        recorder.attemptStarted(0);
+        recorder.slotWaited(0);
+        recorder.attemptStarted();
         const registered: AbortableCall = { abort: () => active.cancel() };
         admission.register(registered);
         active.on('status', (final) => {

@@ -9,6 +9,7 @@ import type { PooledChannel } from '../pool/pooled-channel.js';
 import type { SlotRequester } from '../pool/slot-waiter.js';
 import type { PoolMethod } from '../proto/service-catalog.js';
 import type { GrpcCallContext } from '../interfaces/call-interceptor.interface.js';
+import type { CallMessages } from '../telemetry/metric-sink.interface.js';
 import type { MethodTelemetry } from '../telemetry/method-telemetry.js';
 import { TrafficMeter } from '../telemetry/traffic-meter.js';
 import { asServiceError } from './as-service-error.js';
@@ -65,6 +66,8 @@ export class PooledCall
   private headersAt = 0;
   /** Counts the messages and bytes of each attempt, when an exporter records them. */
   private readonly traffic: TrafficMeter | undefined;
+  /** The call's messages as its caller sees them: a retry's resend is not counted again. */
+  private readonly messages: CallMessages | undefined;
   /** The call's CLIENT span, when tracing is on. */
   private readonly span: Span | undefined;
   /** Inside `begin()`: a slot granted now is granted in the call's own context. */
@@ -84,7 +87,10 @@ export class PooledCall
     private readonly telemetry: MethodTelemetry,
   ) {
     super('nestjs-grpc-pool.call');
-    if (telemetry.measuresTraffic) this.traffic = new TrafficMeter(method);
+    if (telemetry.measuresTraffic) {
+      this.traffic = new TrafficMeter(method);
+      this.messages = { sent: 0, received: 0 };
+    }
     // Made here, inside the subscribe: the span's parent is the caller's active context.
     this.span = telemetry.tracer?.start();
   }
@@ -168,7 +174,13 @@ export class PooledCall
     this.connectingSince = lease.readyAtGrant ? 0 : now;
     this.headersAt = 0;
     this.traffic?.reset();
-    this.telemetry.attemptStarted(waitedMs);
+    this.noteSlotWait(waitedMs);
+    this.telemetry.attemptStarted();
+  }
+
+  /** Time spent waiting for a slot, whether the call then got one or gave up. */
+  private noteSlotWait(waitedMs: number): void {
+    this.telemetry.slotWaited(waitedMs);
     if (this.span !== undefined && waitedMs > 0) {
       this.telemetry.tracer!.queued(this.span, performance.timeOrigin + this.askedAt, waitedMs);
     }
@@ -225,6 +237,8 @@ export class PooledCall
   }
 
   private refused(error: ServiceError | Error): void {
+    // Refused after waiting (acquireTimeoutMs, the deadline, a close): that wait counts too.
+    if (this.queued && !this.beginning) this.noteSlotWait(performance.now() - this.askedAt);
     this.queued = false;
     this.fail(asServiceError(error));
   }
@@ -245,7 +259,7 @@ export class PooledCall
 
   /** The call's outcome, recorded once. */
   private finished(code: status, details: string): void {
-    this.telemetry.callEnded(code, performance.now() - this.startedAt);
+    this.telemetry.callEnded(code, performance.now() - this.startedAt, this.messages);
     if (this.span !== undefined) {
       this.telemetry.tracer!.end(this.span, code, details, this.lastChannel?.target, this.attempt);
     }
@@ -282,13 +296,20 @@ export class PooledCall
       connectWaitMs = readyAt >= this.connectingSince ? readyAt - this.connectingSince : attemptMs;
     }
     const headersMs = this.headersAt === 0 ? undefined : this.headersAt - this.attemptStartedAt;
-    this.telemetry.attemptEnded(code, attemptMs, connectWaitMs, headersMs, this.traffic);
+    const { traffic, messages } = this;
+    if (traffic !== undefined && messages !== undefined) {
+      // A retry resends the same request; only an attempt with no response is ever retried.
+      messages.sent = Math.max(messages.sent, traffic.sentMessages);
+      messages.received += traffic.receivedMessages;
+    }
+    this.telemetry.attemptEnded(code, attemptMs, connectWaitMs, headersMs, traffic);
   }
 
   unsubscribe(): void {
     this.context.admission.finished(this);
     // Still queued, running or between attempts: the caller cancelled the call.
     const interrupted = this.queued || this.attemptOpen || this.retryTimer !== undefined;
+    if (this.queued && !this.done) this.noteSlotWait(performance.now() - this.askedAt);
     this.withdraw();
     clearTimeout(this.retryTimer);
     clearTimeout(this.hooksTimer);

@@ -34,6 +34,7 @@ export function createPooledMethod(
       const failEarly = (error: unknown): void => {
         const serviceError = asServiceError(error);
         telemetry.callEnded(serviceError.code, performance.now() - startedAt);
+        telemetry.tracer?.failedBeforeSent(serviceError);
         subscriber.error(serviceError);
       };
       const refused = context.admission.refusal();

@@ -8,6 +8,9 @@ const MAX_BUCKETS = 64;
 /** `telemetry`: a boolean, or `{ metrics?, tracing? }` of booleans. */
 export function validateTelemetry(rules: OptionRules, value: unknown): void {
   if (value === undefined || typeof value === 'boolean') return;
+  if (!isPlainObject(value)) {
+    rules.fail('telemetry', `must be a boolean or { metrics?, tracing? } (got ${describe(value)})`);
+  }
   rules.knownKeys(value, 'telemetry', TELEMETRY_KEYS);
   const { metrics, tracing } = value as Record<string, unknown>;
   rules.boolean(metrics, 'telemetry.metrics');
@@ -17,6 +20,9 @@ export function validateTelemetry(rules: OptionRules, value: unknown): void {
 /** `prometheus`: a boolean, or `{ registry?, buckets? }` with a prom-client registry and increasing bounds. */
 export function validatePrometheus(rules: OptionRules, value: unknown, field = 'prometheus'): void {
   if (value === undefined || typeof value === 'boolean') return;
+  if (!isPlainObject(value)) {
+    rules.fail(field, `must be a boolean or { registry?, buckets? } (got ${describe(value)})`);
+  }
   rules.knownKeys(value, field, PROMETHEUS_KEYS);
   const { registry, buckets } = value as Record<string, unknown>;
   if (registry !== undefined) {
@@ -39,7 +45,9 @@ export function validatePrometheus(rules: OptionRules, value: unknown, field = '
       `must be an array of 1 to ${MAX_BUCKETS} bucket bounds in seconds (got ${describe(buckets)})`,
     );
   }
-  buckets.forEach((bound: unknown, i: number) => {
+  // An index loop, not forEach: a sparse array's holes must fail too (forEach skips them).
+  for (let i = 0; i < buckets.length; i++) {
+    const bound: unknown = buckets[i];
     const previous = i === 0 ? 0 : (buckets[i - 1] as number);
     if (typeof bound !== 'number' || !Number.isFinite(bound) || bound <= previous) {
       rules.fail(
@@ -47,5 +55,5 @@ export function validatePrometheus(rules: OptionRules, value: unknown, field = '
         `must be a finite number of seconds greater than ${previous} (bounds increase) (got ${describe(bound)})`,
       );
     }
-  });
+  }
 }

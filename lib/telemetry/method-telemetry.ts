@@ -1,7 +1,12 @@
 import type { status } from '@grpc/grpc-js';
 import type { CallMetrics } from '../client/call-metrics.js';
 import { CallOutcomes } from './call-outcomes.js';
-import type { AttemptTraffic, MethodIdentity, MethodMetricSink } from './metric-sink.interface.js';
+import type {
+  AttemptTraffic,
+  CallMessages,
+  MethodIdentity,
+  MethodMetricSink,
+} from './metric-sink.interface.js';
 import type { MethodTracer } from './otel-tracing.js';
 
 /** Calls kept per method for its latency percentiles. */
@@ -34,13 +39,15 @@ export class MethodTelemetry {
     for (let i = 0; i < this.sinks.length; i++) this.sinks[i].callStarted();
   }
 
-  /** An attempt got its slot after `waitedMs` in the queue (0: at once) and starts now. */
-  attemptStarted(waitedMs: number): void {
+  /** A call waited `waitedMs` for a slot (0: it had one at once), and got it or gave up. */
+  slotWaited(waitedMs: number): void {
     this.pool.phases.slotWait.record(waitedMs);
-    for (let i = 0; i < this.sinks.length; i++) {
-      this.sinks[i].attemptStarted();
-      if (waitedMs > 0) this.sinks[i].queueWait(waitedMs / 1000);
-    }
+    if (waitedMs === 0) return;
+    for (let i = 0; i < this.sinks.length; i++) this.sinks[i].queueWait(waitedMs / 1000);
+  }
+
+  attemptStarted(): void {
+    for (let i = 0; i < this.sinks.length; i++) this.sinks[i].attemptStarted();
   }
 
   /**
@@ -75,9 +82,9 @@ export class MethodTelemetry {
     for (let i = 0; i < this.sinks.length; i++) this.sinks[i].retryRefusedByBudget();
   }
 
-  callEnded(code: status, ms: number): void {
+  callEnded(code: status, ms: number, messages?: CallMessages): void {
     this.pool.outcomes.finish(code, ms);
     this.outcomes.finish(code, ms);
-    for (let i = 0; i < this.sinks.length; i++) this.sinks[i].callEnded(code, ms / 1000);
+    for (let i = 0; i < this.sinks.length; i++) this.sinks[i].callEnded(code, ms / 1000, messages);
   }
 }

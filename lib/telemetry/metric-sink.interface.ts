@@ -25,7 +25,14 @@ export interface MethodMetricSink {
   /** A failed attempt (with `code`) will be retried. */
   retried(code: status): void;
   retryRefusedByBudget(): void;
-  callEnded(code: status, seconds: number): void;
+  /** The call's outcome, with the messages it sent (once, however many attempts) and received. */
+  callEnded(code: status, seconds: number, messages: CallMessages | undefined): void;
+}
+
+/** Messages as the caller sees them: a retry's resend is not a second message. */
+export interface CallMessages {
+  sent: number;
+  received: number;
 }
 
 /** Pool events an exporter counts, besides what it reads from `stats()` when it collects. */

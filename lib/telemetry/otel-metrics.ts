@@ -17,6 +17,7 @@ import type {
   PoolMetricSink,
 } from './metric-sink.interface.js';
 import { CHANNEL_STATES, type PoolGaugeSource } from './pool-gauge-source.js';
+import { hitRate, PoolSourceSet } from './pool-source-set.js';
 
 /** The instruments every pool of one meter shares (an SDK keeps one per name anyway). */
 interface Instruments {
@@ -33,70 +34,37 @@ interface Instruments {
   replacements: Counter;
 }
 
+/** What every pool of one meter shares: its instruments and the pools its gauges read. */
+interface MeterShare {
+  instruments: Instruments;
+  sources: PoolSourceSet;
+}
+
+/** The share, kept on the meter itself (an SDK hands out one meter per name and version). */
+const SHARE = Symbol.for('nestjs-grpc-pool.otel-meter-share');
+
 /**
  * gRFC A66 client instruments and the pool's `grpc.pool.*` instruments on
- * an OpenTelemetry meter. Without an SDK registered the meter is a no-op,
- * so a pool records at no real cost until the app turns metrics on.
+ * an OpenTelemetry meter. The pools of one meter share the instruments and
+ * one gauge callback, which reports pools that share a name as one (their
+ * series would clash) and keeps closed pools' slot counts, so counters never
+ * go down.
  */
 export class OtelPoolMetrics implements PoolMetricSink {
   private readonly instruments: Instruments;
   private readonly poolAttributes: Attributes;
-  private readonly gauges: Observable[];
-  private readonly observe: BatchObservableCallback;
+  private readonly sources: PoolSourceSet;
 
   constructor(
-    private readonly meter: Meter,
+    meter: Meter,
     private readonly target: string,
-    source: PoolGaugeSource,
+    private readonly source: PoolGaugeSource,
   ) {
-    this.instruments = createInstruments(meter);
+    const share = shareOf(meter);
+    this.instruments = share.instruments;
+    this.sources = share.sources;
+    this.sources.add(source);
     this.poolAttributes = { 'grpc.pool.name': source.poolName };
-    const channels = meter.createObservableUpDownCounter('grpc.pool.channels', {
-      description: 'Open channels (connections) by connectivity state.',
-      unit: '{channel}',
-    });
-    const inFlight = meter.createObservableUpDownCounter('grpc.pool.calls.in_flight', {
-      description: 'Attempts holding a slot on a channel.',
-      unit: '{call}',
-    });
-    const queued = meter.createObservableUpDownCounter('grpc.pool.calls.queued', {
-      description: 'Calls waiting in the queue for a slot.',
-      unit: '{call}',
-    });
-    const acquisitions = meter.createObservableCounter('grpc.pool.slot.acquisitions', {
-      description: 'Slots handed to attempts.',
-      unit: '{attempt}',
-    });
-    const hits = meter.createObservableCounter('grpc.pool.slot.hits', {
-      description: 'Slots found at once on a READY channel.',
-      unit: '{attempt}',
-    });
-    const hitRate = meter.createObservableGauge('grpc.pool.hit_rate', {
-      description:
-        'Share of slot requests served at once on a READY channel, since the pool opened.',
-      unit: '1',
-    });
-    this.gauges = [channels, inFlight, queued, acquisitions, hits, hitRate];
-    const byState = CHANNEL_STATES.map((state) => ({
-      state,
-      attributes: { ...this.poolAttributes, 'grpc.pool.channel.state': state },
-    }));
-    this.observe = (result) => {
-      const counts = source.channelsByState();
-      for (const { state, attributes } of byState)
-        result.observe(channels, counts[state], attributes);
-      result.observe(inFlight, source.inFlight(), this.poolAttributes);
-      result.observe(queued, source.queued(), this.poolAttributes);
-      const slots = source.acquisitions();
-      result.observe(acquisitions, slots.total, this.poolAttributes);
-      result.observe(hits, slots.hits, this.poolAttributes);
-      result.observe(
-        hitRate,
-        slots.total === 0 ? 1 : slots.hits / slots.total,
-        this.poolAttributes,
-      );
-    };
-    meter.addBatchObservableCallback(this.observe, this.gauges);
   }
 
   forMethod(method: MethodIdentity): MethodMetricSink {
@@ -115,8 +83,64 @@ export class OtelPoolMetrics implements PoolMetricSink {
   }
 
   close(): void {
-    this.meter.removeBatchObservableCallback(this.observe, this.gauges);
+    this.sources.remove(this.source);
   }
+}
+
+function shareOf(meter: Meter): MeterShare {
+  const holder = meter as Meter & { [SHARE]?: MeterShare };
+  let share = holder[SHARE];
+  if (share === undefined) {
+    share = { instruments: createInstruments(meter), sources: new PoolSourceSet() };
+    observePools(meter, share.sources);
+    Object.defineProperty(holder, SHARE, { value: share });
+  }
+  return share;
+}
+
+/** The pool gauges, read from every pool of the meter when the SDK collects. */
+function observePools(meter: Meter, sources: PoolSourceSet): void {
+  const channels = meter.createObservableUpDownCounter('grpc.pool.channels', {
+    description: 'Open channels (connections) by connectivity state.',
+    unit: '{channel}',
+  });
+  const inFlight = meter.createObservableUpDownCounter('grpc.pool.calls.in_flight', {
+    description: 'Attempts holding a slot on a channel.',
+    unit: '{call}',
+  });
+  const queued = meter.createObservableUpDownCounter('grpc.pool.calls.queued', {
+    description: 'Calls waiting in the queue for a slot.',
+    unit: '{call}',
+  });
+  const acquisitions = meter.createObservableCounter('grpc.pool.slot.acquisitions', {
+    description: 'Slots handed to attempts.',
+    unit: '{attempt}',
+  });
+  const hits = meter.createObservableCounter('grpc.pool.slot.hits', {
+    description: 'Slots found at once on a READY channel.',
+    unit: '{attempt}',
+  });
+  const rate = meter.createObservableGauge('grpc.pool.hit_rate', {
+    description: 'Share of slot requests served at once on a READY channel, since the pool opened.',
+    unit: '1',
+  });
+  const observe: BatchObservableCallback = (result) => {
+    for (const reading of sources.readings()) {
+      const pool = { 'grpc.pool.name': reading.poolName };
+      result.observe(acquisitions, reading.slots.total, pool);
+      result.observe(hits, reading.slots.hits, pool);
+      if (!reading.live) continue;
+      for (const state of CHANNEL_STATES) {
+        const attributes = { ...pool, 'grpc.pool.channel.state': state };
+        result.observe(channels, reading.channels[state], attributes);
+      }
+      result.observe(inFlight, reading.inFlight, pool);
+      result.observe(queued, reading.queued, pool);
+      result.observe(rate, hitRate(reading.slots), pool);
+    }
+  };
+  const observables: Observable[] = [channels, inFlight, queued, acquisitions, hits, rate];
+  meter.addBatchObservableCallback(observe, observables);
 }
 
 /** One method's attribute sets, built once; a call only picks the one for its status. */
@@ -166,6 +190,7 @@ class OtelMethodMetrics implements MethodMetricSink {
   }
 
   callEnded(code: status, seconds: number): void {
+    // Message counts are Prometheus's (go-grpc-prometheus); A66 has sizes per attempt instead.
     this.instruments.callDuration.record(seconds, this.statusAttributes(code));
   }
 

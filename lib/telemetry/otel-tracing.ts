@@ -52,6 +52,12 @@ export class MethodTracer {
     return span;
   }
 
+  /** A call that failed before it was sent (bad options, a pool that is closing) still gets its span. */
+  failedBeforeSent(error: { code: status; details?: string }): void {
+    const span = this.start();
+    if (span !== undefined) this.end(span, error.code, error.details ?? '', undefined, 1);
+  }
+
   /** A copy of `metadata` carrying `span`'s context, so the caller's metadata is never changed. */
   inject(span: Span, metadata: Metadata): Metadata {
     const carrier = metadata.clone();

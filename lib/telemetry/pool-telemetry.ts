@@ -35,7 +35,7 @@ export interface TelemetrySettings {
 export class PoolTelemetry {
   private readonly sinks: PoolMetricSink[] = [];
   /** Makes spans: present when `@opentelemetry/api` is installed and tracing is on. */
-  private readonly tracing: { api: OtelApi; tracer: Tracer } | undefined;
+  private tracing: { api: OtelApi; tracer: Tracer } | undefined;
   private readonly methods = new Map<string, MethodTelemetry>();
 
   constructor(
@@ -45,6 +45,36 @@ export class PoolTelemetry {
     private readonly metrics: CallMetrics,
     source: PoolGaugeSource,
   ) {
+    try {
+      this.openExporters(name, settings, target, source);
+    } catch (error: unknown) {
+      this.close();
+      throw error;
+    }
+  }
+
+  private openExporters(
+    name: GrpcPoolName,
+    settings: TelemetrySettings,
+    target: string,
+    source: PoolGaugeSource,
+  ): void {
+    // Prometheus first: it is the one that can refuse (a registry whose names are taken), and
+    // nothing must stay registered with the other exporter for a pool that was never built.
+    if (settings.metrics && settings.prometheus !== false) {
+      const client = loadOptionalPeer<PromClient>('prom-client');
+      if (client === undefined) {
+        throw new GrpcPoolOptionsError(
+          name,
+          'prometheus',
+          'needs the optional peer prom-client: npm install prom-client',
+        );
+      }
+      const registry = (settings.prometheus.registry as Registry | undefined) ?? client.register;
+      this.sinks.push(
+        new PrometheusPoolMetrics(name, client, registry, source, settings.prometheus.buckets),
+      );
+    }
     const wantsOtel = settings.metrics || settings.tracing;
     const otel = wantsOtel ? loadOptionalPeer<OtelApi>('@opentelemetry/api') : undefined;
     if (otel !== undefined && settings.metrics) {
@@ -57,20 +87,6 @@ export class PoolTelemetry {
     }
     if (otel !== undefined && settings.tracing) {
       this.tracing = { api: otel, tracer: otel.trace.getTracer(LIBRARY_NAME, LIBRARY_VERSION) };
-    }
-    if (settings.metrics && settings.prometheus !== false) {
-      const client = loadOptionalPeer<PromClient>('prom-client');
-      if (client === undefined) {
-        throw new GrpcPoolOptionsError(
-          name,
-          'prometheus',
-          'needs the optional peer prom-client: npm install prom-client',
-        );
-      }
-      const registry = (settings.prometheus.registry as Registry | undefined) ?? client.register;
-      this.sinks.push(
-        new PrometheusPoolMetrics(client, registry, source, settings.prometheus.buckets),
-      );
     }
   }
 

@@ -1,15 +1,17 @@
 import type { status } from '@grpc/grpc-js';
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { GrpcPoolOptionsError } from '../errors/invalid-options.error.js';
-import { goCodeName, statusName } from './grpc-code-names.js';
+import { goCodeName } from './grpc-code-names.js';
 import type {
-  AttemptTraffic,
+  CallMessages,
   ChannelReplacementReason,
   MethodIdentity,
   MethodMetricSink,
   PoolMetricSink,
 } from './metric-sink.interface.js';
 import { CHANNEL_STATES, type PoolGaugeSource } from './pool-gauge-source.js';
+import { hitRate, PoolSourceSet, type PoolReading } from './pool-source-set.js';
+import type { GrpcPoolName } from '../interfaces/client-options.interface.js';
 import { PROMETHEUS_LATENCY_BUCKETS } from './histogram-buckets.js';
 
 /** The parts of prom-client the pool uses. */
@@ -23,8 +25,31 @@ export interface PromClient {
 const CALL_LABELS = ['grpc_type', 'grpc_service', 'grpc_method'] as const;
 type CallLabel = (typeof CALL_LABELS)[number];
 
-/** The pools a registry's gauges read when scraped; kept on the gauges themselves, not in a module. */
-const SOURCES = Symbol.for('nestjs-grpc-pool.prometheus-sources');
+/** A registry's metric set, kept on its first metric (not in a module) so later pools find it. */
+const METRICS = Symbol.for('nestjs-grpc-pool.prometheus-metrics');
+
+/** Every name the set registers: a registry where one is taken by something else cannot host it. */
+const METRIC_NAMES = [
+  'grpc_client_started_total',
+  'grpc_client_handled_total',
+  'grpc_client_handling_seconds',
+  'grpc_client_msg_received_total',
+  'grpc_client_msg_sent_total',
+  'grpc_pool_queue_wait_seconds',
+  'grpc_pool_connect_wait_seconds',
+  'grpc_pool_retries_total',
+  'grpc_pool_retries_refused_total',
+  'grpc_pool_outlier_ejections_total',
+  'grpc_pool_channel_replacements_total',
+  'grpc_pool_channels',
+  'grpc_pool_calls_in_flight',
+  'grpc_pool_calls_queued',
+  'grpc_pool_hit_rate',
+  'grpc_pool_slot_acquisitions_total',
+  'grpc_pool_slot_hits_total',
+] as const;
+
+type RetryLabel = 'pool' | 'grpc_service' | 'grpc_method';
 
 /** The metric set of one registry, shared by every pool that registers there. */
 interface PrometheusMetrics {
@@ -35,11 +60,11 @@ interface PrometheusMetrics {
   sent: Counter<CallLabel>;
   queueWait: Histogram<'pool'>;
   connectWait: Histogram<'pool'>;
-  retries: Counter<'pool' | 'grpc_method' | 'grpc_code'>;
-  retriesRefused: Counter<'pool' | 'grpc_method'>;
+  retries: Counter<RetryLabel | 'grpc_code'>;
+  retriesRefused: Counter<RetryLabel>;
   ejections: Counter<'pool'>;
   replacements: Counter<'pool' | 'reason'>;
-  sources: Set<PoolGaugeSource>;
+  sources: PoolSourceSet;
 }
 
 /**
@@ -53,12 +78,13 @@ export class PrometheusPoolMetrics implements PoolMetricSink {
   private readonly metrics: PrometheusMetrics;
 
   constructor(
+    name: GrpcPoolName,
     client: PromClient,
     registry: Registry,
     private readonly source: PoolGaugeSource,
     buckets: readonly number[] = PROMETHEUS_LATENCY_BUCKETS,
   ) {
-    this.metrics = existingMetrics(registry) ?? createMetrics(client, registry, buckets);
+    this.metrics = existingMetrics(name, registry) ?? createMetrics(client, registry, buckets);
     this.metrics.sources.add(source);
   }
 
@@ -75,7 +101,7 @@ export class PrometheusPoolMetrics implements PoolMetricSink {
   }
 
   close(): void {
-    this.metrics.sources.delete(this.source);
+    this.metrics.sources.remove(this.source);
   }
 }
 
@@ -87,7 +113,7 @@ class PrometheusMethodMetrics implements MethodMetricSink {
   private readonly received: Counter.Internal;
   private readonly sent: Counter.Internal;
   private readonly handled: Counter.Internal[] = [];
-  private readonly pool: { pool: string };
+  private readonly retryLabels: Record<RetryLabel, string>;
 
   constructor(
     private readonly metrics: PrometheusMetrics,
@@ -103,7 +129,11 @@ class PrometheusMethodMetrics implements MethodMetricSink {
     this.handling = metrics.handling.labels(this.labels);
     this.received = metrics.received.labels(this.labels);
     this.sent = metrics.sent.labels(this.labels);
-    this.pool = { pool: poolName };
+    this.retryLabels = {
+      pool: poolName,
+      grpc_service: method.service,
+      grpc_method: method.method,
+    };
   }
 
   callStarted(): void {
@@ -113,32 +143,29 @@ class PrometheusMethodMetrics implements MethodMetricSink {
   attemptStarted(): void {}
 
   queueWait(seconds: number): void {
-    this.metrics.queueWait.observe(this.pool, seconds);
+    this.metrics.queueWait.observe({ pool: this.retryLabels.pool }, seconds);
   }
 
   connectWait(seconds: number): void {
-    this.metrics.connectWait.observe(this.pool, seconds);
+    this.metrics.connectWait.observe({ pool: this.retryLabels.pool }, seconds);
   }
 
-  attemptEnded(_code: status, _seconds: number, traffic: AttemptTraffic | undefined): void {
-    if (traffic === undefined) return;
-    if (traffic.sentMessages > 0) this.sent.inc(traffic.sentMessages);
-    if (traffic.receivedMessages > 0) this.received.inc(traffic.receivedMessages);
-  }
+  attemptEnded(): void {}
 
   retried(code: status): void {
-    this.metrics.retries.inc({
-      ...this.pool,
-      grpc_method: this.labels.grpc_method,
-      grpc_code: statusName(code),
-    });
+    // Go's code names, as grpc_client_handled_total has them, so the two join on grpc_code.
+    this.metrics.retries.inc({ ...this.retryLabels, grpc_code: goCodeName(code) });
   }
 
   retryRefusedByBudget(): void {
-    this.metrics.retriesRefused.inc({ ...this.pool, grpc_method: this.labels.grpc_method });
+    this.metrics.retriesRefused.inc(this.retryLabels);
   }
 
-  callEnded(code: status, seconds: number): void {
+  callEnded(code: status, seconds: number, messages: CallMessages | undefined): void {
+    if (messages !== undefined) {
+      if (messages.sent > 0) this.sent.inc(messages.sent);
+      if (messages.received > 0) this.received.inc(messages.received);
+    }
     let handled = this.handled[code];
     if (handled === undefined) {
       handled = this.metrics.handled.labels({ ...this.labels, grpc_code: goCodeName(code) });
@@ -149,18 +176,25 @@ class PrometheusMethodMetrics implements MethodMetricSink {
   }
 }
 
-function existingMetrics(registry: Registry): PrometheusMetrics | undefined {
-  const started = registry.getSingleMetric('grpc_client_started_total');
-  if (started === undefined) return undefined;
-  const metrics = (started as unknown as { [SOURCES]?: PrometheusMetrics })[SOURCES];
-  if (metrics === undefined) {
+/**
+ * The set a pool registered in `registry` before, or undefined when the
+ * registry has none of its names. Checked before anything is registered, so
+ * a clash leaves the registry as it was.
+ */
+function existingMetrics(name: GrpcPoolName, registry: Registry): PrometheusMetrics | undefined {
+  const first = registry.getSingleMetric(METRIC_NAMES[0]) as
+    { [METRICS]?: PrometheusMetrics } | undefined;
+  const ours = first?.[METRICS];
+  if (ours !== undefined) return ours;
+  const taken = METRIC_NAMES.find((metric) => registry.getSingleMetric(metric) !== undefined);
+  if (taken !== undefined) {
     throw new GrpcPoolOptionsError(
-      undefined,
-      'prometheus',
-      'needs a registry where grpc_client_started_total is free: something else registered it (e.g. another gRPC client instrumentation); give the pools their own registry',
+      name,
+      'prometheus.registry',
+      `already has a metric named ${taken} that the pool did not register (e.g. another gRPC client instrumentation): give the pools a registry of their own`,
     );
   }
-  return metrics;
+  return undefined;
 }
 
 function createMetrics(
@@ -170,7 +204,7 @@ function createMetrics(
 ): PrometheusMetrics {
   const registers = [registry];
   const labelNames = CALL_LABELS;
-  const sources = new Set<PoolGaugeSource>();
+  const sources = new PoolSourceSet();
   const metrics: PrometheusMetrics = {
     started: new client.Counter({
       name: 'grpc_client_started_total',
@@ -220,13 +254,13 @@ function createMetrics(
     retries: new client.Counter({
       name: 'grpc_pool_retries_total',
       help: 'Attempts retried, by the status of the attempt that failed.',
-      labelNames: ['pool', 'grpc_method', 'grpc_code'],
+      labelNames: ['pool', 'grpc_service', 'grpc_method', 'grpc_code'],
       registers,
     }),
     retriesRefused: new client.Counter({
       name: 'grpc_pool_retries_refused_total',
       help: 'Retries the retry budget refused.',
-      labelNames: ['pool', 'grpc_method'],
+      labelNames: ['pool', 'grpc_service', 'grpc_method'],
       registers,
     }),
     ejections: new client.Counter({
@@ -244,16 +278,12 @@ function createMetrics(
     sources,
   };
   createGauges(client, registers, sources);
-  Object.defineProperty(metrics.started, SOURCES, { value: metrics });
+  Object.defineProperty(metrics.started, METRICS, { value: metrics });
   return metrics;
 }
 
 /** Gauges (and slot counters) read from the pools at scrape time: nothing is recorded per call. */
-function createGauges(
-  client: PromClient,
-  registers: Registry[],
-  sources: Set<PoolGaugeSource>,
-): void {
+function createGauges(client: PromClient, registers: Registry[], sources: PoolSourceSet): void {
   new client.Gauge({
     name: 'grpc_pool_channels',
     help: 'Open channels (connections) by connectivity state.',
@@ -261,57 +291,66 @@ function createGauges(
     registers,
     collect() {
       this.reset();
-      for (const source of sources) {
-        const counts = source.channelsByState();
-        for (const state of CHANNEL_STATES)
-          this.set({ pool: source.poolName, state }, counts[state]);
+      for (const reading of sources.readings()) {
+        if (!reading.live) continue;
+        for (const state of CHANNEL_STATES) {
+          this.set({ pool: reading.poolName, state }, reading.channels[state]);
+        }
       }
     },
   });
-  const perPool = (name: string, help: string, read: (source: PoolGaugeSource) => number): void => {
-    new client.Gauge({
+  const perPool = (
+    kind: 'Gauge' | 'Counter',
+    name: string,
+    help: string,
+    read: (reading: PoolReading) => number,
+  ): void => {
+    const counter = kind === 'Counter';
+    new client[kind]({
       name,
       help,
       labelNames: ['pool'],
       registers,
-      collect() {
+      collect(this: Gauge<'pool'> | Counter<'pool'>) {
         this.reset();
-        for (const source of sources) this.set({ pool: source.poolName }, read(source));
+        for (const reading of sources.readings()) {
+          // Counters outlive their pools (a drop would read as a reset); gauges do not.
+          if (!counter && !reading.live) continue;
+          const labels = { pool: reading.poolName };
+          if (this instanceof client.Gauge) this.set(labels, read(reading));
+          else this.inc(labels, read(reading));
+        }
       },
     });
   };
-  perPool('grpc_pool_calls_in_flight', 'Attempts holding a slot on a channel.', (s) =>
-    s.inFlight(),
-  );
-  perPool('grpc_pool_calls_queued', 'Calls waiting in the queue for a slot.', (s) => s.queued());
   perPool(
+    'Gauge',
+    'grpc_pool_calls_in_flight',
+    'Attempts holding a slot on a channel.',
+    (r) => r.inFlight,
+  );
+  perPool(
+    'Gauge',
+    'grpc_pool_calls_queued',
+    'Calls waiting in the queue for a slot.',
+    (r) => r.queued,
+  );
+  perPool(
+    'Gauge',
     'grpc_pool_hit_rate',
     'Share of slot requests served at once on a READY channel, since the pool opened.',
-    (s) => {
-      const { total, hits } = s.acquisitions();
-      return total === 0 ? 1 : hits / total;
-    },
+    (r) => hitRate(r.slots),
   );
-  const slotCounter = (name: string, help: string, read: (source: PoolGaugeSource) => number) => {
-    new client.Counter({
-      name,
-      help,
-      labelNames: ['pool'],
-      registers,
-      collect() {
-        this.reset();
-        for (const source of sources) this.inc({ pool: source.poolName }, read(source));
-      },
-    });
-  };
-  slotCounter(
+  perPool(
+    'Counter',
     'grpc_pool_slot_acquisitions_total',
     'Slots handed to attempts.',
-    (s) => s.acquisitions().total,
+    (r) => r.slots.total,
   );
-  slotCounter(
+  perPool(
+    'Counter',
     'grpc_pool_slot_hits_total',
     'Slots found at once on a READY channel.',
-    (s) => s.acquisitions().hits,
+    (r) => r.slots.hits,
   );
 }
