@@ -21,7 +21,6 @@ import { hitRate, PoolSourceSet } from './pool-source-set.js';
 
 /** The instruments every pool of one meter shares (an SDK keeps one per name anyway). */
 interface Instruments {
-  attemptStarted: Counter;
   attemptDuration: Histogram;
   attemptSentSize: Histogram;
   attemptReceivedSize: Histogram;
@@ -38,6 +37,18 @@ interface Instruments {
 interface MeterShare {
   instruments: Instruments;
   sources: PoolSourceSet;
+  /** Attempts started, per method and target: counted per call, reported when the SDK collects. */
+  attempts: Map<string, AttemptTally>;
+}
+
+/**
+ * `grpc.client.attempt.started` as a field increment: a synchronous counter
+ * would hash its attributes on every attempt, the largest share of what the
+ * SDK costs a call. Pools with the same method and target share a tally.
+ */
+interface AttemptTally {
+  attributes: Attributes;
+  count: number;
 }
 
 /** The share, kept on the meter itself (an SDK hands out one meter per name and version). */
@@ -54,6 +65,7 @@ export class OtelPoolMetrics implements PoolMetricSink {
   private readonly instruments: Instruments;
   private readonly poolAttributes: Attributes;
   private readonly sources: PoolSourceSet;
+  private readonly attempts: Map<string, AttemptTally>;
 
   constructor(
     meter: Meter,
@@ -63,12 +75,20 @@ export class OtelPoolMetrics implements PoolMetricSink {
     const share = shareOf(meter);
     this.instruments = share.instruments;
     this.sources = share.sources;
+    this.attempts = share.attempts;
     this.sources.add(source);
     this.poolAttributes = { 'grpc.pool.name': source.poolName };
   }
 
   forMethod(method: MethodIdentity): MethodMetricSink {
-    return new OtelMethodMetrics(this.instruments, method, this.target, this.poolAttributes);
+    const key = `${method.path} ${this.target}`;
+    let tally = this.attempts.get(key);
+    if (tally === undefined) {
+      const attributes = { 'grpc.method': method.path.slice(1), 'grpc.target': this.target };
+      tally = { attributes, count: 0 };
+      this.attempts.set(key, tally);
+    }
+    return new OtelMethodMetrics(this.instruments, tally, this.poolAttributes);
   }
 
   backendEjected(): void {
@@ -91,15 +111,27 @@ function shareOf(meter: Meter): MeterShare {
   const holder = meter as Meter & { [SHARE]?: MeterShare };
   let share = holder[SHARE];
   if (share === undefined) {
-    share = { instruments: createInstruments(meter), sources: new PoolSourceSet() };
-    observePools(meter, share.sources);
+    share = {
+      instruments: createInstruments(meter),
+      sources: new PoolSourceSet(),
+      attempts: new Map(),
+    };
+    observePools(meter, share.sources, share.attempts);
     Object.defineProperty(holder, SHARE, { value: share });
   }
   return share;
 }
 
 /** The pool gauges, read from every pool of the meter when the SDK collects. */
-function observePools(meter: Meter, sources: PoolSourceSet): void {
+function observePools(
+  meter: Meter,
+  sources: PoolSourceSet,
+  attempts: Map<string, AttemptTally>,
+): void {
+  const attemptStarted = meter.createObservableCounter('grpc.client.attempt.started', {
+    description: 'Call attempts started, retries included.',
+    unit: '{attempt}',
+  });
   const channels = meter.createObservableUpDownCounter('grpc.pool.channels', {
     description: 'Open channels (connections) by connectivity state.',
     unit: '{channel}',
@@ -125,6 +157,9 @@ function observePools(meter: Meter, sources: PoolSourceSet): void {
     unit: '1',
   });
   const observe: BatchObservableCallback = (result) => {
+    for (const tally of attempts.values()) {
+      result.observe(attemptStarted, tally.count, tally.attributes);
+    }
     for (const reading of sources.readings()) {
       const pool = { 'grpc.pool.name': reading.poolName };
       result.observe(acquisitions, reading.slots.total, pool);
@@ -139,7 +174,15 @@ function observePools(meter: Meter, sources: PoolSourceSet): void {
       result.observe(rate, hitRate(reading.slots), pool);
     }
   };
-  const observables: Observable[] = [channels, inFlight, queued, acquisitions, hits, rate];
+  const observables: Observable[] = [
+    attemptStarted,
+    channels,
+    inFlight,
+    queued,
+    acquisitions,
+    hits,
+    rate,
+  ];
   meter.addBatchObservableCallback(observe, observables);
 }
 
@@ -151,18 +194,17 @@ class OtelMethodMetrics implements MethodMetricSink {
 
   constructor(
     private readonly instruments: Instruments,
-    method: MethodIdentity,
-    target: string,
+    private readonly attempts: AttemptTally,
     private readonly pool: Attributes,
   ) {
-    this.attributes = { 'grpc.method': method.path.slice(1), 'grpc.target': target };
-    this.poolMethod = { ...pool, 'grpc.method': method.path.slice(1) };
+    this.attributes = attempts.attributes;
+    this.poolMethod = { ...pool, 'grpc.method': attempts.attributes['grpc.method'] };
   }
 
   callStarted(): void {}
 
   attemptStarted(): void {
-    this.instruments.attemptStarted.add(1, this.attributes);
+    this.attempts.count++;
   }
 
   queueWait(seconds: number): void {
@@ -208,10 +250,6 @@ function createInstruments(meter: Meter): Instruments {
   const latency = { unit: 's', advice: { explicitBucketBoundaries: [...LATENCY_BUCKETS_SECONDS] } };
   const size = { unit: 'By', advice: { explicitBucketBoundaries: [...SIZE_BUCKETS_BYTES] } };
   return {
-    attemptStarted: meter.createCounter('grpc.client.attempt.started', {
-      description: 'Call attempts started, retries included.',
-      unit: '{attempt}',
-    }),
     attemptDuration: meter.createHistogram('grpc.client.attempt.duration', {
       ...latency,
       description: 'From an attempt getting its slot to its final status.',

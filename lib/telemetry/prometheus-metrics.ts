@@ -51,13 +51,26 @@ const METRIC_NAMES = [
 
 type RetryLabel = 'pool' | 'grpc_service' | 'grpc_method';
 
+/**
+ * One method's call counts. Counting is a field increment; prom-client sees
+ * the totals when it is scraped, so a call pays no label hashing for them.
+ */
+interface MethodTally {
+  labels: Record<CallLabel, string>;
+  started: number;
+  sent: number;
+  received: number;
+  /** Calls finished, by status code. */
+  handled: number[];
+}
+
 /** The metric set of one registry, shared by every pool that registers there. */
 interface PrometheusMetrics {
+  /** The marker metric: its collect() reads the tallies, like the other call counters. */
   started: Counter<CallLabel>;
-  handled: Counter<CallLabel | 'grpc_code'>;
   handling: Histogram<CallLabel>;
-  received: Counter<CallLabel>;
-  sent: Counter<CallLabel>;
+  /** Call counts per label set, summed over the pools that call the method; read at scrape time. */
+  tallies: Map<string, MethodTally>;
   queueWait: Histogram<'pool'>;
   connectWait: Histogram<'pool'>;
   retries: Counter<RetryLabel | 'grpc_code'>;
@@ -105,14 +118,10 @@ export class PrometheusPoolMetrics implements PoolMetricSink {
   }
 }
 
-/** One method's labelled children, made once; a call only picks the one for its code. */
+/** One method's tally and latency child, made once; a call only increments and observes. */
 class PrometheusMethodMetrics implements MethodMetricSink {
-  private readonly labels: Record<CallLabel, string>;
-  private readonly started: Counter.Internal;
+  private readonly tally: MethodTally;
   private readonly handling: Histogram.Internal<CallLabel>;
-  private readonly received: Counter.Internal;
-  private readonly sent: Counter.Internal;
-  private readonly handled: Counter.Internal[] = [];
   private readonly retryLabels: Record<RetryLabel, string>;
 
   constructor(
@@ -120,24 +129,24 @@ class PrometheusMethodMetrics implements MethodMetricSink {
     method: MethodIdentity,
     poolName: string,
   ) {
-    this.labels = {
+    const labels = {
       grpc_type: method.kind,
       grpc_service: method.service,
       grpc_method: method.method,
     };
-    this.started = metrics.started.labels(this.labels);
-    this.handling = metrics.handling.labels(this.labels);
-    this.received = metrics.received.labels(this.labels);
-    this.sent = metrics.sent.labels(this.labels);
-    this.retryLabels = {
-      pool: poolName,
-      grpc_service: method.service,
-      grpc_method: method.method,
-    };
+    const key = `${method.kind} ${method.path}`;
+    let tally = metrics.tallies.get(key);
+    if (tally === undefined) {
+      tally = { labels, started: 0, sent: 0, received: 0, handled: [] };
+      metrics.tallies.set(key, tally);
+    }
+    this.tally = tally;
+    this.handling = metrics.handling.labels(labels);
+    this.retryLabels = { pool: poolName, grpc_service: method.service, grpc_method: method.method };
   }
 
   callStarted(): void {
-    this.started.inc();
+    this.tally.started++;
   }
 
   attemptStarted(): void {}
@@ -162,16 +171,12 @@ class PrometheusMethodMetrics implements MethodMetricSink {
   }
 
   callEnded(code: status, seconds: number, messages: CallMessages | undefined): void {
+    const { tally } = this;
+    tally.handled[code] = (tally.handled[code] ?? 0) + 1;
     if (messages !== undefined) {
-      if (messages.sent > 0) this.sent.inc(messages.sent);
-      if (messages.received > 0) this.received.inc(messages.received);
+      tally.sent += messages.sent;
+      tally.received += messages.received;
     }
-    let handled = this.handled[code];
-    if (handled === undefined) {
-      handled = this.metrics.handled.labels({ ...this.labels, grpc_code: goCodeName(code) });
-      this.handled[code] = handled;
-    }
-    handled.inc();
     this.handling.observe(seconds);
   }
 }
@@ -205,36 +210,58 @@ function createMetrics(
   const registers = [registry];
   const labelNames = CALL_LABELS;
   const sources = new PoolSourceSet();
-  const metrics: PrometheusMetrics = {
-    started: new client.Counter({
-      name: 'grpc_client_started_total',
-      help: 'Total number of RPCs started on the client.',
+  const tallies = new Map<string, MethodTally>();
+  const tallied = (
+    name: string,
+    help: string,
+    read: (tally: MethodTally) => number,
+  ): Counter<CallLabel> =>
+    new client.Counter({
+      name,
+      help,
       labelNames,
       registers,
-    }),
-    handled: new client.Counter({
-      name: 'grpc_client_handled_total',
-      help: 'Total number of RPCs completed by the client, regardless of success or failure.',
-      labelNames: [...labelNames, 'grpc_code'],
-      registers,
-    }),
+      collect() {
+        this.reset();
+        for (const tally of tallies.values()) this.inc(tally.labels, read(tally));
+      },
+    });
+  new client.Counter({
+    name: 'grpc_client_handled_total',
+    help: 'Total number of RPCs completed by the client, regardless of success or failure.',
+    labelNames: [...labelNames, 'grpc_code'],
+    registers,
+    collect() {
+      this.reset();
+      for (const tally of tallies.values()) {
+        tally.handled.forEach((count, code) => {
+          if (count > 0) this.inc({ ...tally.labels, grpc_code: goCodeName(code) }, count);
+        });
+      }
+    },
+  });
+  tallied(
+    'grpc_client_msg_received_total',
+    'Total number of RPC stream messages received by the client.',
+    (tally) => tally.received,
+  );
+  tallied(
+    'grpc_client_msg_sent_total',
+    'Total number of gRPC stream messages sent by the client.',
+    (tally) => tally.sent,
+  );
+  const metrics: PrometheusMetrics = {
+    started: tallied(
+      'grpc_client_started_total',
+      'Total number of RPCs started on the client.',
+      (tally) => tally.started,
+    ),
+    tallies,
     handling: new client.Histogram({
       name: 'grpc_client_handling_seconds',
       help: 'Histogram of response latency (seconds) of the gRPC until it is finished by the application.',
       labelNames,
       buckets: [...buckets],
-      registers,
-    }),
-    received: new client.Counter({
-      name: 'grpc_client_msg_received_total',
-      help: 'Total number of RPC stream messages received by the client.',
-      labelNames,
-      registers,
-    }),
-    sent: new client.Counter({
-      name: 'grpc_client_msg_sent_total',
-      help: 'Total number of gRPC stream messages sent by the client.',
-      labelNames,
       registers,
     }),
     queueWait: new client.Histogram({
