@@ -6,8 +6,13 @@ import { BenchOtelSdk } from './telemetry-sdks.js';
 const pool = (url: string, variant: PoolVariant): Contender => grpcPool(url, 1, 'echo', 0, variant);
 
 /** A pool built while `sdk` is global, running with its per-call globals in place. */
-function withSdk(sdk: BenchOtelSdk, url: string, label: string): Contender {
-  const contender = sdk.build(() => pool(url, { label, options: {} }));
+function withSdk(
+  sdk: BenchOtelSdk,
+  url: string,
+  label: string,
+  options: PoolVariant['options'] = {},
+): Contender {
+  const contender = sdk.build(() => pool(url, { label, options }));
   return {
     ...contender,
     beforeRun: () => sdk.beforeRun(),
@@ -36,17 +41,22 @@ function withPrometheus(url: string): Contender {
 
 /**
  * The empty-unary pool as telemetry costs it: off, on with no SDK (the API's
- * no-op globals), the metrics SDK, metrics and tracing SDKs, Prometheus.
+ * no-op globals), the metrics SDK (with and without A66's message-size
+ * histograms), metrics and tracing SDKs, Prometheus.
  * The SDK pools are built first and each unregisters its providers after,
  * so every later pool gets no-op ones.
  */
 export function telemetryContenders(url: string): Contender[] {
   const traced = withSdk(new BenchOtelSdk(true), url, 'OTel metrics + tracing SDK');
   const metered = withSdk(new BenchOtelSdk(false), url, 'OTel metrics SDK');
+  const sizeless = withSdk(new BenchOtelSdk(false), url, 'OTel metrics SDK, messageSizes off', {
+    telemetry: { messageSizes: false },
+  });
   return [
     pool(url, { label: 'telemetry off', options: { telemetry: false } }),
     pool(url, { label: 'telemetry on, no SDK', options: {} }),
     metered,
+    sizeless,
     traced,
     withPrometheus(url),
   ];

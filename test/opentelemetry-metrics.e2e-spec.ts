@@ -116,6 +116,28 @@ describe('OpenTelemetry metrics', () => {
     expect(duration.descriptor.unit).toBe('s');
   });
 
+  it('with messageSizes: false records no size histograms, and everything else', async () => {
+    pool = createEchoPool(server.address, {
+      name: 'NOSIZES',
+      telemetry: { messageSizes: false },
+    });
+    const echo = pool.getService<EchoService>('EchoService');
+    const where = { 'grpc.method': ECHO };
+    let calls = 0;
+    const sizes = await gained(
+      sdk,
+      'grpc.client.attempt.sent_total_compressed_message_size',
+      where,
+      async () => {
+        calls = await gained(sdk, 'grpc.client.call.duration', where, () =>
+          firstValueFrom(echo.echo({ message: 'no sizes' })),
+        );
+      },
+    );
+    expect(calls).toBe(1);
+    expect(sizes).toBe(0);
+  });
+
   it('shows retries with their reason, and every attempt', async () => {
     pool = createEchoPool(server.address, {
       name: 'RETRIES',

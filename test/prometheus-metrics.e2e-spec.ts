@@ -303,11 +303,11 @@ describe('Prometheus metrics (prom-client)', () => {
   });
 
   it.each([
-    ['yes', 'telemetry must be a boolean or { metrics?, tracing? } (got "yes")'],
+    ['yes', 'telemetry must be a boolean or { metrics?, tracing?, messageSizes? } (got "yes")'],
     [{ metrics: 1 }, 'telemetry.metrics must be a boolean (got 1)'],
     [
       { tracing: true, extra: 1 },
-      'telemetry.extra is not a known option (known: metrics, tracing)',
+      'telemetry.extra is not a known option (known: metrics, tracing, messageSizes)',
     ],
   ])('rejects telemetry: %j at start-up', (telemetry, message) => {
     expect(() => createEchoPool(server.address, { telemetry: telemetry as never })).toThrow(

@@ -14,6 +14,13 @@ export interface GrpcTelemetryOptions {
    * `@opentelemetry/api` is installed). Default `true`.
    */
   tracing?: boolean;
+  /**
+   * gRFC A66's two message-size histograms
+   * (`grpc.client.attempt.sent_total_compressed_message_size`, `..._rcvd_...`).
+   * They are half of what the OpenTelemetry SDK records per call; `false`
+   * saves about 4 µs a call there. Default `true`.
+   */
+  messageSizes?: boolean;
 }
 
 /**

@@ -85,6 +85,7 @@ function resolveTelemetry(options: GrpcPoolClientOptions): TelemetrySettings {
   return {
     metrics: own.metrics ?? true,
     tracing: own.tracing ?? true,
+    messageSizes: own.messageSizes ?? true,
     prometheus: prometheus === true ? {} : prometheus,
   };
 }

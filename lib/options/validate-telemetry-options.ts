@@ -1,6 +1,6 @@
 import { describe, isPlainObject, type OptionRules } from './option-rules.js';
 
-const TELEMETRY_KEYS = ['metrics', 'tracing'] as const;
+const TELEMETRY_KEYS = ['metrics', 'tracing', 'messageSizes'] as const;
 const PROMETHEUS_KEYS = ['registry', 'buckets'] as const;
 /** More buckets than this is a typo or a cardinality accident: each is a series per label set. */
 const MAX_BUCKETS = 64;
@@ -9,12 +9,16 @@ const MAX_BUCKETS = 64;
 export function validateTelemetry(rules: OptionRules, value: unknown): void {
   if (value === undefined || typeof value === 'boolean') return;
   if (!isPlainObject(value)) {
-    rules.fail('telemetry', `must be a boolean or { metrics?, tracing? } (got ${describe(value)})`);
+    rules.fail(
+      'telemetry',
+      `must be a boolean or { metrics?, tracing?, messageSizes? } (got ${describe(value)})`,
+    );
   }
   rules.knownKeys(value, 'telemetry', TELEMETRY_KEYS);
-  const { metrics, tracing } = value as Record<string, unknown>;
+  const { metrics, tracing, messageSizes } = value as Record<string, unknown>;
   rules.boolean(metrics, 'telemetry.metrics');
   rules.boolean(tracing, 'telemetry.tracing');
+  rules.boolean(messageSizes, 'telemetry.messageSizes');
 }
 
 /** `prometheus`: a boolean, or `{ registry?, buckets? }` with a prom-client registry and increasing bounds. */

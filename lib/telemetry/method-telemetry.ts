@@ -30,7 +30,7 @@ export class MethodTelemetry {
     /** Makes the calls' spans; absent without `@opentelemetry/api` or with tracing off. */
     readonly tracer: MethodTracer | undefined,
   ) {
-    this.measuresTraffic = sinks.length > 0;
+    this.measuresTraffic = sinks.some((sink) => sink.needsTraffic);
   }
 
   callStarted(): void {

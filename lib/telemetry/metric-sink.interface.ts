@@ -15,6 +15,8 @@ export interface AttemptTraffic {
  * Durations are in seconds, as both exporters want them.
  */
 export interface MethodMetricSink {
+  /** It reads `traffic` in `attemptEnded` or `messages` in `callEnded`: calls must measure them. */
+  readonly needsTraffic: boolean;
   callStarted(): void;
   attemptStarted(): void;
   /** The attempt waited this long in the pool's queue for a slot (only attempts that waited). */

@@ -71,6 +71,7 @@ export class OtelPoolMetrics implements PoolMetricSink {
     meter: Meter,
     private readonly target: string,
     private readonly source: PoolGaugeSource,
+    private readonly messageSizes: boolean,
   ) {
     const share = shareOf(meter);
     this.instruments = share.instruments;
@@ -88,7 +89,7 @@ export class OtelPoolMetrics implements PoolMetricSink {
       tally = { attributes, count: 0 };
       this.attempts.set(key, tally);
     }
-    return new OtelMethodMetrics(this.instruments, tally, this.poolAttributes);
+    return new OtelMethodMetrics(this.instruments, tally, this.poolAttributes, this.messageSizes);
   }
 
   backendEjected(): void {
@@ -196,6 +197,8 @@ class OtelMethodMetrics implements MethodMetricSink {
     private readonly instruments: Instruments,
     private readonly attempts: AttemptTally,
     private readonly pool: Attributes,
+    /** Records the A66 message-size histograms, from the measured traffic. */
+    readonly needsTraffic: boolean,
   ) {
     this.attributes = attempts.attributes;
     this.poolMethod = { ...pool, 'grpc.method': attempts.attributes['grpc.method'] };
@@ -218,7 +221,7 @@ class OtelMethodMetrics implements MethodMetricSink {
   attemptEnded(code: status, seconds: number, traffic: AttemptTraffic | undefined): void {
     const attributes = this.statusAttributes(code);
     this.instruments.attemptDuration.record(seconds, attributes);
-    if (traffic === undefined) return;
+    if (!this.needsTraffic || traffic === undefined) return;
     this.instruments.attemptSentSize.record(traffic.sentBytes, attributes);
     this.instruments.attemptReceivedSize.record(traffic.receivedBytes, attributes);
   }

@@ -23,6 +23,7 @@ import { PrometheusPoolMetrics, type PromClient } from './prometheus-metrics.js'
 export interface TelemetrySettings {
   metrics: boolean;
   tracing: boolean;
+  messageSizes: boolean;
   prometheus: false | GrpcPrometheusOptions;
 }
 
@@ -82,7 +83,7 @@ export class PoolTelemetry {
       // No SDK yet: the API hands out its no-op meter for good (metrics have no proxy, unlike
       // traces), so recording into it would only cost the calls time.
       if (meter !== otel.createNoopMeter()) {
-        this.sinks.push(new OtelPoolMetrics(meter, target, source));
+        this.sinks.push(new OtelPoolMetrics(meter, target, source, settings.messageSizes));
       }
     }
     if (otel !== undefined && settings.tracing) {

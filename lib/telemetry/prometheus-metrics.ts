@@ -120,6 +120,8 @@ export class PrometheusPoolMetrics implements PoolMetricSink {
 
 /** One method's tally and latency child, made once; a call only increments and observes. */
 class PrometheusMethodMetrics implements MethodMetricSink {
+  /** Message counts come from the measured traffic. */
+  readonly needsTraffic = true;
   private readonly tally: MethodTally;
   private readonly handling: Histogram.Internal<CallLabel>;
   private readonly retryLabels: Record<RetryLabel, string>;
