@@ -291,6 +291,7 @@ describe('Prometheus metrics (prom-client)', () => {
     [{ buckets: [] }, /prometheus\.buckets must be an array of 1 to 64/],
     // A hole in the array is no bound (forEach would skip it).
     [
+      // eslint-disable-next-line no-sparse-arrays -- the hole is what this row tests
       { buckets: [0.1, , 0.5] },
       /prometheus\.buckets\[1\] must be a finite number .* \(got undefined\)/,
     ],
