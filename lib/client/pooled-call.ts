@@ -1,5 +1,4 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
-import type { Span } from '@opentelemetry/api';
 import { AsyncResource } from 'node:async_hooks';
 import type { Subscriber, Unsubscribable } from 'rxjs';
 import { GrpcPoolCallError } from '../errors/grpc-call.error.js';
@@ -9,9 +8,8 @@ import type { PooledChannel } from '../pool/pooled-channel.js';
 import type { SlotRequester } from '../pool/slot-waiter.js';
 import type { PoolMethod } from '../proto/service-catalog.js';
 import type { GrpcCallContext } from '../interfaces/call-interceptor.interface.js';
-import type { CallMessages } from '../telemetry/metric-sink.interface.js';
+import { CallRecorder } from '../telemetry/call-recorder.js';
 import type { MethodTelemetry } from '../telemetry/method-telemetry.js';
-import { TrafficMeter } from '../telemetry/traffic-meter.js';
 import { asServiceError } from './as-service-error.js';
 import { runAfterAttempt, runBeforeAttempt } from './attempt-interceptors.js';
 import type { AbortableCall } from './call-admission.js';
@@ -57,19 +55,8 @@ export class PooledCall
   private withdraw: () => void = noop;
   /** The current attempt as call interceptors see it (only when there are any). */
   private attemptContext: GrpcCallContext | undefined;
-  private attemptStartedAt = 0;
-  /** When the current attempt asked for its slot (performance.now()). */
-  private askedAt = 0;
-  /** When the current attempt started on a channel that was not READY yet; 0 when it was. */
-  private connectingSince = 0;
-  /** When the current attempt's response headers arrived; 0 before. */
-  private headersAt = 0;
-  /** Counts the messages and bytes of each attempt, when an exporter records them. */
-  private readonly traffic: TrafficMeter | undefined;
-  /** The call's messages as its caller sees them: a retry's resend is not counted again. */
-  private readonly messages: CallMessages | undefined;
-  /** The call's CLIENT span, when tracing is on. */
-  private readonly span: Span | undefined;
+  /** The call's clocks, traffic and span, for stats() and the exporters. */
+  private readonly recorder: CallRecorder;
   /** Inside `begin()`: a slot granted now is granted in the call's own context. */
   private beginning = false;
   /** Bounds async `beforeAttempt` hooks by the call's deadline: grpc-js's starts only once sent. */
@@ -83,23 +70,19 @@ export class PooledCall
     private readonly requests: RequestStream<object> | undefined,
     private readonly prepared: PreparedCall,
     private readonly subscriber: Subscriber<object>,
-    private readonly startedAt: number,
-    private readonly telemetry: MethodTelemetry,
+    startedAt: number,
+    telemetry: MethodTelemetry,
   ) {
     super('nestjs-grpc-pool.call');
-    if (telemetry.measuresTraffic) {
-      this.traffic = new TrafficMeter(method);
-      this.messages = { sent: 0, received: 0 };
-    }
     // Made here, inside the subscribe: the span's parent is the caller's active context.
-    this.span = telemetry.tracer?.start();
+    this.recorder = new CallRecorder(telemetry, method, startedAt);
   }
 
   /** Asks the pool for a slot; the attempt starts in `grant`, now or once a slot frees. */
   begin(): void {
     this.retryTimer = undefined;
     this.queued = true;
-    this.askedAt = this.attempt === 1 ? this.startedAt : performance.now();
+    this.recorder.askingForSlot(this.attempt === 1);
     this.beginning = true;
     this.withdraw = this.context.pool.acquire(this.prepared.deadline, this, this.lastChannel);
     this.beginning = false;
@@ -112,11 +95,11 @@ export class PooledCall
 
   private startAttempt(lease: Lease): void {
     // Granted inside begin(): the slot was free at once.
-    const waitedMs = this.beginning ? 0 : performance.now() - this.askedAt;
+    const waitedMs = this.beginning ? 0 : this.recorder.waitedForSlot();
     this.queued = false;
     this.call = undefined;
     if (this.subscriber.closed) return lease.release();
-    this.noteAttemptStart(lease, waitedMs);
+    this.recorder.attemptStarted(waitedMs, lease.readyAtGrant);
     this.lease = lease;
     this.lastChannel = lease.channel;
     // A call earns retries from the backend its first attempt goes to.
@@ -168,33 +151,12 @@ export class PooledCall
     this.fail(new GrpcPoolCallError(status.DEADLINE_EXCEEDED, details));
   }
 
-  private noteAttemptStart(lease: Lease, waitedMs: number): void {
-    const now = performance.now();
-    this.attemptStartedAt = now;
-    this.connectingSince = lease.readyAtGrant ? 0 : now;
-    this.headersAt = 0;
-    this.traffic?.reset();
-    this.noteSlotWait(waitedMs);
-    this.telemetry.attemptStarted();
-  }
-
-  /** Time spent waiting for a slot, whether the call then got one or gave up. */
-  private noteSlotWait(waitedMs: number): void {
-    this.telemetry.slotWaited(waitedMs);
-    if (this.span !== undefined && waitedMs > 0) {
-      this.telemetry.tracer!.queued(this.span, performance.timeOrigin + this.askedAt, waitedMs);
-    }
-  }
-
   private send(prepared: PreparedCall): void {
     try {
       const { client } = this.lease!.channel;
-      const sent =
-        this.span === undefined
-          ? prepared
-          : { ...prepared, metadata: this.telemetry.tracer!.inject(this.span, prepared.metadata) };
-      const wire = this.traffic ?? this.method;
-      this.call = this.start(client, wire, this.request, this.requests, sent, this);
+      const { wire } = this.recorder;
+      const traced = this.recorder.traced(prepared);
+      this.call = this.start(client, wire, this.request, this.requests, traced, this);
     } catch (error: unknown) {
       // grpc-js refused the call synchronously (e.g. a closed channel): it never reached the wire.
       const serviceError = asServiceError(error, status.INTERNAL);
@@ -218,7 +180,7 @@ export class PooledCall
   }
 
   headersArrived(): void {
-    this.headersAt = performance.now();
+    this.recorder.headersArrived();
   }
 
   settled(error: ServiceError | null): void {
@@ -238,7 +200,7 @@ export class PooledCall
 
   private refused(error: ServiceError | Error): void {
     // Refused after waiting (acquireTimeoutMs, the deadline, a close): that wait counts too.
-    if (this.queued && !this.beginning) this.noteSlotWait(performance.now() - this.askedAt);
+    if (this.queued && !this.beginning) this.recorder.slotWaitEnded(this.recorder.waitedForSlot());
     this.queued = false;
     this.fail(asServiceError(error));
   }
@@ -259,10 +221,7 @@ export class PooledCall
 
   /** The call's outcome, recorded once. */
   private finished(code: status, details: string): void {
-    this.telemetry.callEnded(code, performance.now() - this.startedAt, this.messages);
-    if (this.span !== undefined) {
-      this.telemetry.tracer!.end(this.span, code, details, this.lastChannel?.target, this.attempt);
-    }
+    this.recorder.finished(code, details, this.lastChannel?.target, this.attempt);
   }
 
   /** The attempt's final status: its slot is freed, whatever the outcome. */
@@ -271,7 +230,7 @@ export class PooledCall
     if (lease === undefined) return;
     this.lease = undefined;
     this.attemptOpen = false;
-    this.attemptEnded(lease, code);
+    this.recorder.attemptEnded(lease.channel, code);
     this.context.pool.report(lease.channel, code);
     lease.release();
     if (this.attemptContext !== undefined) {
@@ -280,36 +239,17 @@ export class PooledCall
         this.attemptContext,
         code,
         details,
-        this.attemptStartedAt,
+        this.recorder.attemptStartedAt,
       );
       this.attemptContext = undefined;
     }
-  }
-
-  private attemptEnded(lease: Lease, code: status): void {
-    const now = performance.now();
-    const attemptMs = now - this.attemptStartedAt;
-    let connectWaitMs = 0;
-    if (this.connectingSince !== 0) {
-      // READY during the attempt: the wait until then; never READY: the whole attempt waited.
-      const { readyAt } = lease.channel;
-      connectWaitMs = readyAt >= this.connectingSince ? readyAt - this.connectingSince : attemptMs;
-    }
-    const headersMs = this.headersAt === 0 ? undefined : this.headersAt - this.attemptStartedAt;
-    const { traffic, messages } = this;
-    if (traffic !== undefined && messages !== undefined) {
-      // A retry resends the same request; only an attempt with no response is ever retried.
-      messages.sent = Math.max(messages.sent, traffic.sentMessages);
-      messages.received += traffic.receivedMessages;
-    }
-    this.telemetry.attemptEnded(code, attemptMs, connectWaitMs, headersMs, traffic);
   }
 
   unsubscribe(): void {
     this.context.admission.finished(this);
     // Still queued, running or between attempts: the caller cancelled the call.
     const interrupted = this.queued || this.attemptOpen || this.retryTimer !== undefined;
-    if (this.queued && !this.done) this.noteSlotWait(performance.now() - this.askedAt);
+    if (this.queued && !this.done) this.recorder.slotWaitEnded(this.recorder.waitedForSlot());
     this.withdraw();
     clearTimeout(this.retryTimer);
     clearTimeout(this.hooksTimer);
@@ -346,15 +286,12 @@ export class PooledCall
     // The retry is charged to the backend that failed.
     const failedOn = this.lastChannel?.target ?? '';
     if (!this.context.budgets.of(failedOn).tryWithdraw()) {
-      this.telemetry.retryRefusedByBudget();
+      this.recorder.retryRefusedByBudget();
       return false;
     }
     const delay = pushback ?? backoffMs(retry, this.attempt);
     this.attempt++;
-    this.telemetry.retried(error.code);
-    if (this.span !== undefined) {
-      this.telemetry.tracer!.retry(this.span, this.attempt, error.code, delay);
-    }
+    this.recorder.retried(this.attempt, error.code, delay);
     if (deadline !== undefined && Date.now() + delay >= deadline) {
       // The deadline passes during the backoff: fail when it does, not after.
       this.retryTimer = setTimeout(
