@@ -1,5 +1,12 @@
 import { Client, Metadata, status } from '@grpc/grpc-js';
-import type { Attributes, Context, Span, TextMapSetter, Tracer } from '@opentelemetry/api';
+import type {
+  Attributes,
+  Context,
+  Span,
+  TextMapSetter,
+  Tracer,
+  TracerProvider,
+} from '@opentelemetry/api';
 import type { MethodIdentity } from './metric-sink.interface.js';
 
 /** The parts of `@opentelemetry/api` the tracer uses. */
@@ -20,12 +27,15 @@ const metadataSetter: TextMapSetter<Metadata> = {
  */
 export class MethodTracer {
   private readonly attributes: Attributes;
+  /** The API's no-op provider, what an empty proxy delegates to. */
+  private readonly noop: TracerProvider;
 
   constructor(
     private readonly api: OtelApi,
     private readonly tracer: Tracer,
     private readonly method: MethodIdentity,
   ) {
+    this.noop = new api.ProxyTracerProvider().getDelegate();
     this.attributes = {
       'rpc.system': 'grpc',
       'rpc.service': method.service,
@@ -41,15 +51,29 @@ export class MethodTracer {
    */
   start(): Span | undefined {
     if (grpcJsIsInstrumented()) return undefined;
+    const { context, trace } = this.api;
+    const active = context.active();
+    // No tracer provider registered and no trace to continue: not even a no-op span.
+    if (trace.getSpan(active) === undefined && !this.providerRegistered()) return undefined;
     const span = this.tracer.startSpan(
       this.method.path.slice(1),
       { kind: this.api.SpanKind.CLIENT, attributes: this.attributes },
-      this.api.context.active(),
+      active,
     );
     // No SDK and no trace to continue: nothing to record or propagate, so skip the per-attempt
     // metadata copy. (A sampled-out span still has a valid context, which must travel on.)
     if (!span.isRecording() && !this.api.isSpanContextValid(span.spanContext())) return undefined;
     return span;
+  }
+
+  /**
+   * Whether the app registered a tracer provider. The global one is a proxy
+   * that falls back to the API's no-op provider until then; read per call,
+   * so a provider registered after the pool was built is followed.
+   */
+  private providerRegistered(): boolean {
+    const global = this.api.trace.getTracerProvider();
+    return !(global instanceof this.api.ProxyTracerProvider) || global.getDelegate() !== this.noop;
   }
 
   /** A call that failed before it was sent (bad options, a pool that is closing) still gets its span. */
