@@ -41,9 +41,10 @@ class CountingSpanExporter implements SpanExporter {
  * manager and the W3C propagator.
  *
  * OpenTelemetry's globals are process-wide, so each SDK is global only
- * while what reads it runs: a pool takes its meter and tracer when it is
- * built (`build`), and reads the context manager and propagator on every
- * call (`beforeRun`/`afterRun`, around each of its timed runs).
+ * while what reads it runs: a pool takes its meter when it is built
+ * (`build`), and reads the tracer provider, the context manager and the
+ * propagator on every call (`beforeRun`/`afterRun`, around each of its
+ * timed runs).
  */
 export class BenchOtelSdk {
   private readonly reader = new OnDemandMetricReader();
@@ -79,6 +80,8 @@ export class BenchOtelSdk {
 
   beforeRun(): void {
     if (!this.tracing) return;
+    // The pool asks for the global tracer provider on every call (none registered: no span).
+    trace.setGlobalTracerProvider(this.tracerProvider!);
     context.setGlobalContextManager(this.contextManager.enable());
     propagation.setGlobalPropagator(this.propagator);
   }
@@ -90,6 +93,7 @@ export class BenchOtelSdk {
     // Disables the AsyncLocalStorage too: its async hook stops costing other contenders.
     context.disable();
     propagation.disable();
+    trace.disable();
   }
 
   /** Calls the meter recorded and spans exported so far. */
