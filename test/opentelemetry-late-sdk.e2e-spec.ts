@@ -41,4 +41,13 @@ describe('OpenTelemetry SDK registered after the pool was built', () => {
     // No metrics from this pool: its meter was the API's no-op one when it was built.
     expect(await sdk.points('grpc.client.call.duration')).toEqual([]);
   });
+
+  it('follows a provider that replaces the first one', async () => {
+    const first = sdk!;
+    await first.shutdown();
+    sdk = registerOtelSdk();
+    await firstValueFrom(pool.getService<EchoService>('EchoService').echo({ message: 'second' }));
+    expect(sdk.spans().filter((span) => span.kind === SpanKind.CLIENT)).toHaveLength(1);
+    expect(first.spans()).toEqual([]);
+  });
 });

@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { firstValueFrom } from 'rxjs';
+import { firstValueFrom, throwError } from 'rxjs';
 import type { GrpcPool } from '../lib/index.js';
 import { closeTestPool } from './support/close-test-pool.js';
 import { createEchoPool, type EchoService } from './support/echo-client.js';
@@ -178,6 +178,14 @@ describe('OpenTelemetry traces', () => {
     const queued = gaveUp.events.find((event) => event.name === 'grpc.pool.queued');
     expect(queued?.attributes?.['grpc.pool.queue.wait_ms']).toBeGreaterThanOrEqual(90);
     expect(gaveUp.attributes['rpc.grpc.status_code']).toBe(status.RESOURCE_EXHAUSTED);
+  });
+
+  it('a request stream that fails as it is subscribed makes one span, ended', async () => {
+    pool = createEchoPool(server.address);
+    const echo = pool.getService<EchoService>('EchoService');
+    await failure(firstValueFrom(echo.collect(throwError(() => new Error('no requests')))));
+    expect(clientSpans(sdk)).toHaveLength(1);
+    expect(sdk.started()).toBe(1);
   });
 
   it('cancelling a call ends its span as CANCELLED', async () => {

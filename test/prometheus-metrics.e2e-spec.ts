@@ -169,6 +169,45 @@ describe('Prometheus metrics (prom-client)', () => {
     }
   });
 
+  it('starts its counters from zero on registry.resetMetrics(), as prom-client counters do', async () => {
+    const registry = new Registry();
+    pool = createEchoPool(server.address, { name: 'RESET', prometheus: { registry } });
+    const echo = pool.getService<EchoService>('EchoService');
+    for (let i = 0; i < 3; i++) await firstValueFrom(echo.echo({ message: `${i}` }));
+    registry.resetMetrics();
+    await firstValueFrom(echo.echo({ message: 'after' }));
+    const ok = { ...ECHO_LABELS, grpc_code: 'OK' };
+    expect(await valueOf(registry, 'grpc_client_handled_total', ok)).toBe(1);
+    expect(await valueOf(registry, 'grpc_client_started_total', ECHO_LABELS)).toBe(1);
+    expect(await valueOf(registry, 'grpc_pool_slot_acquisitions_total', { pool: 'RESET' })).toBe(1);
+    expect(await registry.metrics()).toMatch(
+      /grpc_client_handling_seconds_count\{grpc_type="unary",grpc_service="test.v1.EchoService",grpc_method="Echo"\} 1/,
+    );
+  });
+
+  it('a Nest start-up that fails on a later client leaves no gauges of the earlier one', async () => {
+    const good = new Registry();
+    const taken = new Registry();
+    new Counter({ name: 'grpc_pool_channels', help: 'theirs', registers: [taken] });
+    const client = (name: string, registry: Registry) => ({
+      name,
+      package: ECHO_PACKAGE,
+      protoPath: ECHO_PROTO,
+      url: server.address,
+      prometheus: { registry },
+    });
+    await expect(
+      Test.createTestingModule({
+        imports: [
+          GrpcPoolModule.register({ clients: [client('GOOD', good), client('BAD', taken)] }),
+        ],
+      }).compile(),
+    ).rejects.toThrow('prometheus.registry already has a metric named grpc_pool_channels');
+    expect(
+      await valueOf(good, 'grpc_pool_channels', { pool: 'GOOD', state: 'IDLE' }),
+    ).toBeUndefined();
+  });
+
   it('shares one registry between pools and registrations without "already registered"', async () => {
     const registry = new Registry();
     const first = createEchoPool(server.address, { name: 'ONE', prometheus: { registry } });

@@ -1,13 +1,13 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { firstValueFrom } from 'rxjs';
+import { firstValueFrom, Subject } from 'rxjs';
 import type { GrpcPool } from '../lib/index.js';
 import { closeTestPool } from './support/close-test-pool.js';
 import { createEchoPool, type EchoService } from './support/echo-client.js';
 import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { failure } from './support/failure.js';
 import { freePort } from './support/free-port.js';
-import { waitFor } from './support/wait-for.js';
+import { sleep, waitFor } from './support/wait-for.js';
 
 /** `stats()` says where the time goes (phase by phase) and for which method, with no exporter at all. */
 describe('stats(): phases and byMethod', () => {
@@ -63,6 +63,26 @@ describe('stats(): phases and byMethod', () => {
     expect(phasesMs.headers.p50!).toBeGreaterThanOrEqual(95);
     expect(phasesMs.call).toEqual(latencyMs);
     expect(latencyMs.p99!).toBeGreaterThanOrEqual(190);
+  });
+
+  it.each([
+    ['the drain runs out of time', 'drain'],
+    ['its request stream fails', 'requests'],
+  ])('counts the queue wait of a call that fails while queued because %s', async (_why, how) => {
+    pool = createEchoPool(server.address, {
+      pool: { maxChannels: 1, maxConcurrentCallsPerChannel: 1 },
+      drainTimeoutMs: 150,
+    });
+    const echo = pool.getService<EchoService>('EchoService');
+    const holder = firstValueFrom(echo.slow({ delayMs: 400 })).catch(() => undefined);
+    const requests = new Subject<{ message: string }>();
+    const queued = failure(firstValueFrom(echo.collect(requests)));
+    await sleep(100);
+    if (how === 'drain') void pool.close();
+    else requests.error(new Error('the request stream broke'));
+    await queued;
+    await holder;
+    expect(pool.stats().phasesMs.slotWait.p99!).toBeGreaterThanOrEqual(90);
   });
 
   it('times the wait for a connection that comes up late', async () => {

@@ -219,6 +219,7 @@ export class GrpcPool
   async onModuleInit(): Promise<void> {
     if (this.opened || this.admission.phase !== 'open') return;
     this.opened = true;
+    this.telemetry.open();
     const { waitForReady, timeoutMs } = this.options.startup;
     this.pool.open(waitForReady ? 1 : 0);
     this.events.opened(this.pool.channelStats().length, this.options.secure);

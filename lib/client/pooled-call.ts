@@ -199,10 +199,20 @@ export class PooledCall
   }
 
   private refused(error: ServiceError | Error): void {
-    // Refused after waiting (acquireTimeoutMs, the deadline, a close): that wait counts too.
-    if (this.queued && !this.beginning) this.recorder.slotWaitEnded(this.recorder.waitedForSlot());
-    this.queued = false;
+    this.leaveQueue();
     this.fail(asServiceError(error));
+  }
+
+  /**
+   * The call stops waiting for a slot without one: refused (acquireTimeoutMs,
+   * its deadline, a close), failed (a drain's abort, its request stream) or
+   * cancelled. That wait counts as any other.
+   */
+  private leaveQueue(): void {
+    if (!this.queued) return;
+    this.queued = false;
+    // Refused inside begin(): it never waited.
+    if (!this.beginning) this.recorder.slotWaitEnded(this.recorder.waitedForSlot());
   }
 
   private attemptFailed(error: ServiceError): void {
@@ -249,7 +259,7 @@ export class PooledCall
     this.context.admission.finished(this);
     // Still queued, running or between attempts: the caller cancelled the call.
     const interrupted = this.queued || this.attemptOpen || this.retryTimer !== undefined;
-    if (this.queued && !this.done) this.recorder.slotWaitEnded(this.recorder.waitedForSlot());
+    this.leaveQueue();
     this.withdraw();
     clearTimeout(this.retryTimer);
     clearTimeout(this.hooksTimer);
@@ -267,6 +277,7 @@ export class PooledCall
 
   private fail(error: ServiceError): void {
     if (this.done) return;
+    this.leaveQueue();
     this.done = true;
     this.finished(error.code, error.details ?? '');
     this.subscriber.error(error);

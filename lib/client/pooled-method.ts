@@ -49,6 +49,8 @@ export function createPooledMethod(
         const requests = method.requestStream
           ? openRequestStream(context, method, request, requestsFailed)
           : undefined;
+        // The request stream failed as it was subscribed: the call has failed already.
+        if (subscriber.closed) return requests?.unsubscribe();
         call = new PooledCall(
           context,
           method,

@@ -43,6 +43,8 @@ export interface PoolMetricSink {
   forMethod(method: MethodIdentity): MethodMetricSink;
   backendEjected(): void;
   channelReplaced(reason: ChannelReplacementReason): void;
+  /** The pool opened (Nest initialised it): its gauges are read from now on. */
+  open(): void;
   /** The pool closed: stop reading it. */
   close(): void;
 }

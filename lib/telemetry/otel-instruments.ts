@@ -97,7 +97,8 @@ function observePools(
   });
   const observe: BatchObservableCallback = (result) => {
     for (const tally of attempts.values()) {
-      result.observe(attemptStarted, tally.count, tally.attributes);
+      // A method looked up but never called is no series.
+      if (tally.count > 0) result.observe(attemptStarted, tally.count, tally.attributes);
     }
     for (const reading of sources.readings()) {
       const pool = { 'grpc.pool.name': reading.poolName };
@@ -147,7 +148,8 @@ function createInstruments(meter: Meter): Instruments {
     }),
     queueWait: meter.createHistogram('grpc.pool.queue.wait', {
       ...latency,
-      description: 'Time an attempt waited in the queue for a slot (attempts that waited).',
+      description:
+        'Time waited in the queue for a slot (attempts that waited, and calls that gave up waiting).',
     }),
     connectWait: meter.createHistogram('grpc.pool.connect.wait', {
       ...latency,

@@ -35,7 +35,6 @@ export class OtelPoolMetrics implements PoolMetricSink {
     this.instruments = share.instruments;
     this.sources = share.sources;
     this.attempts = share.attempts;
-    this.sources.add(source);
     this.poolAttributes = { 'grpc.pool.name': source.poolName };
   }
 
@@ -59,6 +58,10 @@ export class OtelPoolMetrics implements PoolMetricSink {
       ...this.poolAttributes,
       'grpc.pool.replacement.reason': reason,
     });
+  }
+
+  open(): void {
+    this.sources.add(this.source);
   }
 
   close(): void {

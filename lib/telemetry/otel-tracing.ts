@@ -7,6 +7,7 @@ import type {
   Tracer,
   TracerProvider,
 } from '@opentelemetry/api';
+import { LIBRARY_NAME, LIBRARY_VERSION } from './library-version.js';
 import type { MethodIdentity } from './metric-sink.interface.js';
 
 /** The parts of `@opentelemetry/api` the tracer uses. */
@@ -29,10 +30,12 @@ export class MethodTracer {
   private readonly attributes: Attributes;
   /** The API's no-op provider, what an empty proxy delegates to. */
   private readonly noop: TracerProvider;
+  /** The provider the tracer below came from: a provider registered later replaces both. */
+  private provider: TracerProvider | undefined;
+  private tracer: Tracer | undefined;
 
   constructor(
     private readonly api: OtelApi,
-    private readonly tracer: Tracer,
     private readonly method: MethodIdentity,
   ) {
     this.noop = new api.ProxyTracerProvider().getDelegate();
@@ -53,9 +56,10 @@ export class MethodTracer {
     if (grpcJsIsInstrumented()) return undefined;
     const { context, trace } = this.api;
     const active = context.active();
+    const provider = this.currentProvider();
     // No tracer provider registered and no trace to continue: not even a no-op span.
-    if (trace.getSpan(active) === undefined && !this.providerRegistered()) return undefined;
-    const span = this.tracer.startSpan(
+    if (provider === this.noop && trace.getSpan(active) === undefined) return undefined;
+    const span = this.tracerOf(provider).startSpan(
       this.method.path.slice(1),
       { kind: this.api.SpanKind.CLIENT, attributes: this.attributes },
       active,
@@ -67,13 +71,22 @@ export class MethodTracer {
   }
 
   /**
-   * Whether the app registered a tracer provider. The global one is a proxy
-   * that falls back to the API's no-op provider until then; read per call,
-   * so a provider registered after the pool was built is followed.
+   * The tracer provider the app has registered now (the API's no-op one if
+   * none): read per call, so a provider registered, replaced or removed after
+   * the pool was built is followed. The global is a proxy; its delegate is
+   * the real one (the proxy's own tracers keep the first delegate they found).
    */
-  private providerRegistered(): boolean {
+  private currentProvider(): TracerProvider {
     const global = this.api.trace.getTracerProvider();
-    return !(global instanceof this.api.ProxyTracerProvider) || global.getDelegate() !== this.noop;
+    return global instanceof this.api.ProxyTracerProvider ? global.getDelegate() : global;
+  }
+
+  private tracerOf(provider: TracerProvider): Tracer {
+    if (provider !== this.provider || this.tracer === undefined) {
+      this.provider = provider;
+      this.tracer = provider.getTracer(LIBRARY_NAME, LIBRARY_VERSION);
+    }
+    return this.tracer;
   }
 
   /** A call that failed before it was sent (bad options, a pool that is closing) still gets its span. */

@@ -1,4 +1,3 @@
-import type { Tracer } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
 import type { CallMetrics } from '../client/call-metrics.js';
 import { GrpcPoolOptionsError } from '../errors/invalid-options.error.js';
@@ -17,7 +16,8 @@ import { loadOptionalPeer } from './optional-peer.js';
 import { OtelPoolMetrics } from './otel-metrics.js';
 import { MethodTracer, type OtelApi } from './otel-tracing.js';
 import type { PoolGaugeSource } from './pool-gauge-source.js';
-import { PrometheusPoolMetrics, type PromClient } from './prometheus-metrics.js';
+import type { PromClient } from './prom-client-api.js';
+import { PrometheusPoolMetrics } from './prometheus-metrics.js';
 
 /** A client's telemetry settings, resolved. */
 export interface TelemetrySettings {
@@ -36,7 +36,7 @@ export interface TelemetrySettings {
 export class PoolTelemetry {
   private readonly sinks: PoolMetricSink[] = [];
   /** Makes spans: present when `@opentelemetry/api` is installed and tracing is on. */
-  private tracing: { api: OtelApi; tracer: Tracer } | undefined;
+  private tracing: OtelApi | undefined;
   private readonly methods = new Map<string, MethodTelemetry>();
 
   constructor(
@@ -87,7 +87,7 @@ export class PoolTelemetry {
       }
     }
     if (otel !== undefined && settings.tracing) {
-      this.tracing = { api: otel, tracer: otel.trace.getTracer(LIBRARY_NAME, LIBRARY_VERSION) };
+      this.tracing = otel;
     }
   }
 
@@ -96,9 +96,8 @@ export class PoolTelemetry {
     let telemetry = this.methods.get(method.path);
     if (telemetry === undefined) {
       const identity = identify(method);
-      const { tracing } = this;
       const tracer =
-        tracing === undefined ? undefined : new MethodTracer(tracing.api, tracing.tracer, identity);
+        this.tracing === undefined ? undefined : new MethodTracer(this.tracing, identity);
       telemetry = new MethodTelemetry(
         identity,
         this.metrics,
@@ -128,6 +127,16 @@ export class PoolTelemetry {
 
   channelReplaced(reason: ChannelReplacementReason): void {
     for (const sink of this.sinks) sink.channelReplaced(reason);
+  }
+
+  /**
+   * The pool opened: exporters read its gauges from now on. Not at
+   * construction: a Nest start-up that fails on a later provider never
+   * initialises (or closes) the pools it already built, and their gauges
+   * must not linger.
+   */
+  open(): void {
+    for (const sink of this.sinks) sink.open();
   }
 
   close(): void {

@@ -1,17 +1,11 @@
-import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
 import { GrpcPoolOptionsError } from '../errors/invalid-options.error.js';
 import type { GrpcPoolName } from '../interfaces/client-options.interface.js';
 import { goCodeName } from './grpc-code-names.js';
 import { CHANNEL_STATES } from './pool-gauge-source.js';
 import { hitRate, PoolSourceSet, type PoolReading } from './pool-source-set.js';
-
-/** The parts of prom-client the pool uses. */
-export interface PromClient {
-  Counter: typeof Counter;
-  Gauge: typeof Gauge;
-  Histogram: typeof Histogram;
-  register: Registry;
-}
+import type { PromClient } from './prom-client-api.js';
+import { totalsCounter } from './prometheus-totals-counter.js';
 
 const CALL_LABELS = ['grpc_type', 'grpc_service', 'grpc_method'] as const;
 export type CallLabel = (typeof CALL_LABELS)[number];
@@ -47,6 +41,8 @@ export type RetryLabel = 'pool' | 'grpc_service' | 'grpc_method';
  * the totals when it is scraped, so a call pays no label hashing for them.
  */
 export interface MethodTally {
+  /** Names the method's series across scrapes. */
+  key: string;
   labels: Record<CallLabel, string>;
   started: number;
   sent: number;
@@ -120,30 +116,30 @@ function createMetrics(
     help: string,
     read: (tally: MethodTally) => number,
   ): Counter<CallLabel> =>
-    new client.Counter({
-      name,
-      help,
-      labelNames,
-      registers,
-      collect() {
-        this.reset();
-        for (const tally of tallies.values()) this.inc(tally.labels, read(tally));
-      },
-    });
-  new client.Counter({
-    name: 'grpc_client_handled_total',
-    help: 'Total number of RPCs completed by the client, regardless of success or failure.',
-    labelNames: [...labelNames, 'grpc_code'],
-    registers,
-    collect() {
-      this.reset();
+    totalsCounter(client, { name, help, labelNames, registers }, function* () {
       for (const tally of tallies.values()) {
-        tally.handled.forEach((count, code) => {
-          if (count > 0) this.inc({ ...tally.labels, grpc_code: goCodeName(code) }, count);
-        });
+        yield { key: tally.key, labels: tally.labels, value: read(tally) };
+      }
+    });
+  totalsCounter(
+    client,
+    {
+      name: 'grpc_client_handled_total',
+      help: 'Total number of RPCs completed by the client, regardless of success or failure.',
+      labelNames: [...labelNames, 'grpc_code'],
+      registers,
+    },
+    function* () {
+      for (const tally of tallies.values()) {
+        for (let code = 0; code < tally.handled.length; code++) {
+          const value = tally.handled[code] ?? 0;
+          if (value === 0) continue;
+          const labels = { ...tally.labels, grpc_code: goCodeName(code) };
+          yield { key: `${tally.key} ${code}`, labels, value };
+        }
       }
     },
-  });
+  );
   tallied(
     'grpc_client_msg_received_total',
     'Total number of RPC stream messages received by the client.',
@@ -170,7 +166,7 @@ function createMetrics(
     }),
     queueWait: new client.Histogram({
       name: 'grpc_pool_queue_wait_seconds',
-      help: 'Time attempts waited in the pool queue for a slot (attempts that waited).',
+      help: 'Time waited in the pool queue for a slot (attempts that waited, and calls that gave up waiting).',
       labelNames: ['pool'],
       buckets: [...buckets],
       registers,
@@ -230,56 +226,40 @@ function createGauges(client: PromClient, registers: Registry[], sources: PoolSo
       }
     },
   });
-  const perPool = (
-    kind: 'Gauge' | 'Counter',
-    name: string,
-    help: string,
-    read: (reading: PoolReading) => number,
-  ): void => {
-    const counter = kind === 'Counter';
-    new client[kind]({
+  const perPool = (name: string, help: string, read: (reading: PoolReading) => number): void => {
+    new client.Gauge({
       name,
       help,
       labelNames: ['pool'],
       registers,
-      collect(this: Gauge<'pool'> | Counter<'pool'>) {
+      collect() {
         this.reset();
         for (const reading of sources.readings()) {
-          // Counters outlive their pools (a drop would read as a reset); gauges do not.
-          if (!counter && !reading.live) continue;
-          const labels = { pool: reading.poolName };
-          if (this instanceof client.Gauge) this.set(labels, read(reading));
-          else this.inc(labels, read(reading));
+          if (reading.live) this.set({ pool: reading.poolName }, read(reading));
         }
       },
     });
   };
+  // Counters outlive their pools (a drop would read as a reset); gauges do not.
+  const slotCounter = (name: string, help: string, read: (reading: PoolReading) => number) =>
+    totalsCounter(client, { name, help, labelNames: ['pool'], registers }, function* () {
+      for (const reading of sources.readings()) {
+        yield { key: reading.poolName, labels: { pool: reading.poolName }, value: read(reading) };
+      }
+    });
+  perPool('grpc_pool_calls_in_flight', 'Attempts holding a slot on a channel.', (r) => r.inFlight);
+  perPool('grpc_pool_calls_queued', 'Calls waiting in the queue for a slot.', (r) => r.queued);
   perPool(
-    'Gauge',
-    'grpc_pool_calls_in_flight',
-    'Attempts holding a slot on a channel.',
-    (r) => r.inFlight,
-  );
-  perPool(
-    'Gauge',
-    'grpc_pool_calls_queued',
-    'Calls waiting in the queue for a slot.',
-    (r) => r.queued,
-  );
-  perPool(
-    'Gauge',
     'grpc_pool_hit_rate',
     'Share of slot requests served at once on a READY channel, since the pool opened.',
     (r) => hitRate(r.slots),
   );
-  perPool(
-    'Counter',
+  slotCounter(
     'grpc_pool_slot_acquisitions_total',
     'Slots handed to attempts.',
     (r) => r.slots.total,
   );
-  perPool(
-    'Counter',
+  slotCounter(
     'grpc_pool_slot_hits_total',
     'Slots found at once on a READY channel.',
     (r) => r.slots.hits,

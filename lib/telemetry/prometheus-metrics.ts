@@ -11,16 +11,14 @@ import type {
   PoolMetricSink,
 } from './metric-sink.interface.js';
 import type { PoolGaugeSource } from './pool-gauge-source.js';
+import type { PromClient } from './prom-client-api.js';
 import {
   metricSetOf,
   type CallLabel,
   type MethodTally,
   type PrometheusMetrics,
-  type PromClient,
   type RetryLabel,
 } from './prometheus-metric-set.js';
-
-export type { PromClient } from './prometheus-metric-set.js';
 
 /**
  * go-grpc-prometheus client metrics (`grpc_client_*`, so public Grafana
@@ -40,7 +38,6 @@ export class PrometheusPoolMetrics implements PoolMetricSink {
     buckets: readonly number[] = PROMETHEUS_LATENCY_BUCKETS,
   ) {
     this.metrics = metricSetOf(name, client, registry, buckets);
-    this.metrics.sources.add(source);
   }
 
   forMethod(method: MethodIdentity): MethodMetricSink {
@@ -53,6 +50,10 @@ export class PrometheusPoolMetrics implements PoolMetricSink {
 
   channelReplaced(reason: ChannelReplacementReason): void {
     this.metrics.replacements.inc({ pool: this.source.poolName, reason });
+  }
+
+  open(): void {
+    this.metrics.sources.add(this.source);
   }
 
   close(): void {
@@ -81,7 +82,7 @@ class PrometheusMethodMetrics implements MethodMetricSink {
     const key = `${method.kind} ${method.path}`;
     let tally = metrics.tallies.get(key);
     if (tally === undefined) {
-      tally = { labels, started: 0, sent: 0, received: 0, handled: [] };
+      tally = { key, labels, started: 0, sent: 0, received: 0, handled: [] };
       metrics.tallies.set(key, tally);
     }
     this.tally = tally;

@@ -14,6 +14,7 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
   type ReadableSpan,
+  type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 
 /**
@@ -28,6 +29,8 @@ export interface OtelTestSdk {
   points(name: string): Promise<DataPoint<unknown>[]>;
   /** Spans ended so far. */
   spans(): ReadableSpan[];
+  /** Spans started so far (each must also end). */
+  started(): number;
   reset(): void;
   shutdown(): Promise<void>;
 }
@@ -41,8 +44,15 @@ export function registerOtelSdk(): OtelTestSdk {
   });
   const meterProvider = new MeterProvider({ readers: [reader] });
   const spanExporter = new InMemorySpanExporter();
+  let started = 0;
+  const startCounter: SpanProcessor = {
+    onStart: () => void started++,
+    onEnd: () => undefined,
+    forceFlush: () => Promise.resolve(),
+    shutdown: () => Promise.resolve(),
+  };
   const tracerProvider = new BasicTracerProvider({
-    spanProcessors: [new SimpleSpanProcessor(spanExporter)],
+    spanProcessors: [new SimpleSpanProcessor(spanExporter), startCounter],
   });
   const contextManager = new AsyncLocalStorageContextManager().enable();
   metrics.setGlobalMeterProvider(meterProvider);
@@ -65,7 +75,11 @@ export function registerOtelSdk(): OtelTestSdk {
         .filter((metric) => metric.descriptor.name === name)
         .flatMap((metric) => metric.dataPoints as DataPoint<unknown>[]),
     spans: () => spanExporter.getFinishedSpans(),
-    reset: () => spanExporter.reset(),
+    started: () => started,
+    reset: () => {
+      spanExporter.reset();
+      started = 0;
+    },
     shutdown: async () => {
       await meterProvider.shutdown();
       await tracerProvider.shutdown();
