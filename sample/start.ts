@@ -79,6 +79,7 @@ The sample is running: orders (gRPC) on ${ordersUrl} and the gateway (HTTP) on p
   curl localhost:${port}/orders
   curl localhost:${port}/health
   curl localhost:${port}/pool
+  curl localhost:${port}/metrics   (Prometheus; OTEL=1 npm start also prints each call's span)
 Ctrl-C, or SIGTERM to any of these processes, stops them all, the gateway first.
 pids: start.js ${process.pid}, orders ${orders.pid}, gateway ${gateway.pid}`);
 } catch (error: unknown) {
