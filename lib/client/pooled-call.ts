@@ -206,7 +206,7 @@ export class PooledCall
   /**
    * The call stops waiting for a slot without one: refused (acquireTimeoutMs,
    * its deadline, a close), failed (a drain's abort, its request stream) or
-   * cancelled. That wait counts as any other.
+   * cancelled. That wait counts like every other.
    */
   private leaveQueue(): void {
     if (!this.queued) return;
