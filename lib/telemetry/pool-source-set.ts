@@ -37,10 +37,6 @@ export class PoolSourceSet {
     this.retired.set(source.poolName, { total: kept.total + total, hits: kept.hits + hits });
   }
 
-  get size(): number {
-    return this.live.size;
-  }
-
   /** One reading per pool name: live pools summed; names whose pools all closed keep their counters only. */
   readings(): PoolReading[] {
     const byName = new Map<string, PoolReading>();
