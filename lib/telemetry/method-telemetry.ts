@@ -1,12 +1,7 @@
 import type { status } from '@grpc/grpc-js';
 import type { CallMetrics } from '../client/call-metrics.js';
 import { CallOutcomes } from './call-outcomes.js';
-import type {
-  AttemptTraffic,
-  CallMessages,
-  MethodIdentity,
-  MethodMetricSink,
-} from './metric-sink.interface.js';
+import type { AttemptTraffic, CallMessages, MethodMetricSink } from './metric-sink.interface.js';
 import type { MethodTracer } from './otel-tracing.js';
 
 /** Calls kept per method for its latency percentiles. */
@@ -24,7 +19,6 @@ export class MethodTelemetry {
   readonly measuresTraffic: boolean;
 
   constructor(
-    readonly identity: MethodIdentity,
     private readonly pool: CallMetrics,
     private readonly sinks: readonly MethodMetricSink[],
     /** Makes the calls' spans; absent without `@opentelemetry/api` or with tracing off. */

@@ -33,6 +33,7 @@ export class MethodTracer {
   /** The provider the tracer below came from: a provider registered later replaces both. */
   private provider: TracerProvider | undefined;
   private tracer: Tracer | undefined;
+  private readonly servers = new Map<string, Attributes>();
 
   constructor(
     private readonly api: OtelApi,
@@ -68,6 +69,20 @@ export class MethodTracer {
     // metadata copy. (A sampled-out span still has a valid context, which must travel on.)
     if (!span.isRecording() && !this.api.isSpanContextValid(span.spanContext())) return undefined;
     return span;
+  }
+
+  /** `server.address` / `server.port` of `target`, parsed once per target (a pool has a few). */
+  private serverAttributes(target: string): Attributes {
+    let attributes = this.servers.get(target);
+    if (attributes === undefined) {
+      const { address, port } = serverOf(target);
+      attributes =
+        port === undefined
+          ? { 'server.address': address }
+          : { 'server.address': address, 'server.port': port };
+      this.servers.set(target, attributes);
+    }
+    return attributes;
   }
 
   /**
@@ -124,11 +139,7 @@ export class MethodTracer {
   ): void {
     span.setAttribute('rpc.grpc.status_code', code);
     if (attempts > 1) span.setAttribute('grpc.pool.attempts', attempts);
-    if (target !== undefined) {
-      const { address, port } = serverOf(target);
-      span.setAttribute('server.address', address);
-      if (port !== undefined) span.setAttribute('server.port', port);
-    }
+    if (target !== undefined) span.setAttributes(this.serverAttributes(target));
     // OpenTelemetry's RPC conventions: on a client, every status but OK is an error.
     if (code !== status.OK) {
       span.setStatus({

@@ -20,3 +20,8 @@ export const CHANNEL_STATES: readonly GrpcChannelState[] = [
   'TRANSIENT_FAILURE',
   'SHUTDOWN',
 ];
+
+/** A count of 0 for every state, to add channels to. */
+export function noChannels(): Record<GrpcChannelState, number> {
+  return { IDLE: 0, CONNECTING: 0, READY: 0, TRANSIENT_FAILURE: 0, SHUTDOWN: 0 };
+}

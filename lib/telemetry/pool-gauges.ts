@@ -1,16 +1,12 @@
-import type { GrpcChannelState } from '../interfaces/stats.interface.js';
 import type { ChannelPool } from '../pool/channel-pool.js';
-import { CHANNEL_STATES, type PoolGaugeSource } from './pool-gauge-source.js';
+import { noChannels, type PoolGaugeSource } from './pool-gauge-source.js';
 
 /** What exporters read from `pool` when they collect. */
 export function gaugeSourceOf(poolName: string, pool: ChannelPool): PoolGaugeSource {
   return {
     poolName,
     channelsByState: () => {
-      const counts = Object.fromEntries(CHANNEL_STATES.map((state) => [state, 0])) as Record<
-        GrpcChannelState,
-        number
-      >;
+      const counts = noChannels();
       for (const channel of pool.openChannels) counts[channel.stats().state]++;
       return counts;
     },

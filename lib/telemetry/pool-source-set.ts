@@ -1,5 +1,5 @@
 import type { GrpcChannelState } from '../interfaces/stats.interface.js';
-import { CHANNEL_STATES, type PoolGaugeSource } from './pool-gauge-source.js';
+import { CHANNEL_STATES, noChannels, type PoolGaugeSource } from './pool-gauge-source.js';
 
 /** What an exporter reports for one pool name when it collects. */
 export interface PoolReading {
@@ -63,11 +63,14 @@ export class PoolSourceSet {
 }
 
 function emptyReading(poolName: string): PoolReading {
-  const channels = Object.fromEntries(CHANNEL_STATES.map((state) => [state, 0])) as Record<
-    GrpcChannelState,
-    number
-  >;
-  return { poolName, live: false, channels, inFlight: 0, queued: 0, slots: { total: 0, hits: 0 } };
+  return {
+    poolName,
+    live: false,
+    channels: noChannels(),
+    inFlight: 0,
+    queued: 0,
+    slots: { total: 0, hits: 0 },
+  };
 }
 
 /** The share of slot requests that were hits (1 before any). */

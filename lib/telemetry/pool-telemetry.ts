@@ -99,7 +99,6 @@ export class PoolTelemetry {
       const tracer =
         this.tracing === undefined ? undefined : new MethodTracer(this.tracing, identity);
       telemetry = new MethodTelemetry(
-        identity,
         this.metrics,
         this.sinks.map((sink) => sink.forMethod(identity)),
         tracer,
