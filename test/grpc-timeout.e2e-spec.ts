@@ -110,8 +110,10 @@ describe('GrpcTimeoutInterceptor and @GrpcTimeout in an express app', () => {
     expect(response.status).toBe(504);
     expect(Date.now() - started).toBeLessThan(1000);
     const [first, second] = server.slowDeadlines.slice(deadlinesBefore);
-    // Both calls carry the request's deadline (sent as a relative grpc-timeout, so to a few ms).
-    expect(Math.abs(second - first)).toBeLessThanOrEqual(5);
+    // Both calls carry the request's deadline. It travels as a relative grpc-timeout, so the server's
+    // reading moves with each call's transit (up to 8 ms seen with two test workers on two cores); a
+    // budget started afresh would be the first call's 100 ms later.
+    expect(Math.abs(second - first)).toBeLessThanOrEqual(25);
     expect(second).toBeLessThanOrEqual(started + 400 + 50);
   });
 
