@@ -1,4 +1,4 @@
-import type { CallOptions, Interceptor } from '@grpc/grpc-js';
+import type { CallOptions, Interceptor, Metadata } from '@grpc/grpc-js';
 import type { GrpcCallInterceptor } from './call-interceptor.interface.js';
 import type { GrpcRetryOptions } from './retry-options.interface.js';
 
@@ -31,4 +31,21 @@ export interface GrpcPoolCallOptions
   interceptors?: (Interceptor | GrpcCallInterceptor)[];
   /** This call is safe to replay (overrides the method's setting). */
   idempotent?: boolean;
+  /**
+   * Called once with the response headers (initial metadata) of the attempt
+   * whose result is delivered, when the server sends them. Default: none.
+   */
+  onHeader?: (metadata: Metadata) => void;
+  /**
+   * Called once with the response trailers (trailing metadata) of the
+   * attempt whose result is delivered, on success and on failure alike.
+   * Default: none.
+   */
+  onTrailer?: (metadata: Metadata) => void;
+  /**
+   * Aborting it cancels the call on the wire, frees its slot at once and
+   * fails the call (CANCELLED, `name` `'AbortError'`); an already aborted
+   * signal sends nothing. Default: none.
+   */
+  signal?: AbortSignal;
 }
