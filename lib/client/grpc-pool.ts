@@ -32,13 +32,13 @@ import { checkMethodKeys } from '../proto/method-settings.js';
 import { ServiceCatalog } from '../proto/service-catalog.js';
 import { RetryBudgets } from '../policies/retry-budgets.js';
 import { OptionRules } from '../options/option-rules.js';
-import { CallAdmission } from './call-admission.js';
-import { CallMetrics } from './call-metrics.js';
-import type { CallContext } from './call-context.js';
-import { createCallbackClient } from './callback-client.js';
+import { CallAdmission } from '../call/call-admission.js';
+import { CallMetrics } from '../call/call-metrics.js';
+import type { CallContext } from '../call/call-context.js';
+import { createCallbackClient } from '../facades/callback/callback-client.js';
 import { PoolEventLog } from './pool-event-log.js';
 import { poolState } from './pool-state.js';
-import { createServiceFacade } from './service-facade.js';
+import { createServiceFacade } from '../facades/observable/service-facade.js';
 import { PoolTelemetry } from '../telemetry/pool-telemetry.js';
 import { gaugeSourceOf } from '../telemetry/pool-gauges.js';
 

@@ -1,5 +1,5 @@
 import type { GrpcChannelStats, GrpcPoolState } from '../interfaces/stats.interface.js';
-import type { AdmissionPhase } from './call-admission.js';
+import type { AdmissionPhase } from '../call/call-admission.js';
 
 /**
  * The pool's condition from its life-cycle phase and its channels'

@@ -1,6 +1,6 @@
 import type { status } from '@grpc/grpc-js';
 import type { Span } from '@opentelemetry/api';
-import type { PreparedCall } from '../client/prepare-call.js';
+import type { PreparedCall } from '../call/prepare-call.js';
 import type { PooledChannel } from '../pool/pooled-channel.js';
 import type { PoolMethod } from '../proto/service-catalog.js';
 import type { CallMessages } from './metric-sink.interface.js';

@@ -17,7 +17,7 @@ import type { CallContext } from './call-context.js';
 import type { CallSink, CancellableCall } from './call-sink.js';
 import type { CallStarter } from './call-starters.js';
 import type { PreparedCall } from './prepare-call.js';
-import type { RequestStream } from './request-stream.js';
+import type { RequestStream } from '../facades/observable/request-stream.js';
 
 const noop = (): void => undefined;
 

@@ -10,7 +10,7 @@ import type { PoolMethod } from '../proto/service-catalog.js';
 import type { WireMethod } from '../telemetry/traffic-meter.js';
 import type { CallSink, CancellableCall } from './call-sink.js';
 import type { PreparedCall } from './prepare-call.js';
-import type { RequestStream } from './request-stream.js';
+import type { RequestStream } from '../facades/observable/request-stream.js';
 
 /** Starts one grpc-js call of a given kind on a channel's client. */
 export type CallStarter = (

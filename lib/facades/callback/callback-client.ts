@@ -5,13 +5,13 @@ import {
   type ClientOptions,
   type ServiceClientConstructor,
 } from '@grpc/grpc-js';
-import { callFailures } from '../errors/call-failures.js';
-import { callbackArgumentsProblem } from '../options/validate-callback-arguments.js';
-import type { ChannelPool } from '../pool/channel-pool.js';
-import type { PooledChannel } from '../pool/pooled-channel.js';
-import type { CatalogService } from '../proto/service-catalog.js';
-import type { AbortableCall, CallAdmission } from './call-admission.js';
-import type { PoolTelemetry } from '../telemetry/pool-telemetry.js';
+import { callFailures } from '../../errors/call-failures.js';
+import { callbackArgumentsProblem } from '../../options/validate-callback-arguments.js';
+import type { ChannelPool } from '../../pool/channel-pool.js';
+import type { PooledChannel } from '../../pool/pooled-channel.js';
+import type { CatalogService } from '../../proto/service-catalog.js';
+import type { AbortableCall, CallAdmission } from '../../call/call-admission.js';
+import type { PoolTelemetry } from '../../telemetry/pool-telemetry.js';
 
 type GrpcMethod = (...args: unknown[]) => {
   on(event: 'status', listener: (s: { code: number }) => void): unknown;

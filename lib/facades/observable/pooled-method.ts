@@ -1,11 +1,11 @@
 import { Observable } from 'rxjs';
-import { callFailures } from '../errors/call-failures.js';
-import type { PoolMethod } from '../proto/service-catalog.js';
-import { asServiceError } from './as-service-error.js';
-import type { CallContext } from './call-context.js';
-import { starterFor } from './call-starters.js';
-import { PooledCall } from './pooled-call.js';
-import { prepareCall, type MethodCallDefaults } from './prepare-call.js';
+import { callFailures } from '../../errors/call-failures.js';
+import type { PoolMethod } from '../../proto/service-catalog.js';
+import { asServiceError } from '../../call/as-service-error.js';
+import type { CallContext } from '../../call/call-context.js';
+import { starterFor } from '../../call/call-starters.js';
+import { PooledCall } from '../../call/pooled-call.js';
+import { prepareCall, type MethodCallDefaults } from '../../call/prepare-call.js';
 import { RequestStream } from './request-stream.js';
 
 /** A service method as `getService()` exposes it: `(request | request$, metadata?, options?) => Observable`. */

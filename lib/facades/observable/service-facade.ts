@@ -1,7 +1,7 @@
-import { resolveRetryPolicy } from '../policies/retry-policy.js';
-import { methodSettings } from '../proto/method-settings.js';
-import type { CatalogService, PoolMethod } from '../proto/service-catalog.js';
-import type { CallContext } from './call-context.js';
+import { resolveRetryPolicy } from '../../policies/retry-policy.js';
+import { methodSettings } from '../../proto/method-settings.js';
+import type { CatalogService, PoolMethod } from '../../proto/service-catalog.js';
+import type { CallContext } from '../../call/call-context.js';
 import { createPooledMethod, type PooledMethod } from './pooled-method.js';
 
 /**
