@@ -11,6 +11,7 @@ export { GrpcPoolStartupError } from './errors/startup.error.js';
 export { GrpcPoolOptionsError } from './errors/invalid-options.error.js';
 export { GrpcUnknownServiceError } from './errors/unknown-service.error.js';
 export { GrpcPoolCallError } from './errors/grpc-call.error.js';
+export { GrpcCallAbortedError } from './errors/call-aborted.error.js';
 export { isGrpcServiceError } from './errors/is-grpc-service-error.js';
 export {
   GrpcToHttpExceptionFilter,

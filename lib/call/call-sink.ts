@@ -1,4 +1,4 @@
-import type { ServiceError, status } from '@grpc/grpc-js';
+import type { Metadata, ServiceError, status } from '@grpc/grpc-js';
 import type { AsyncResource } from 'node:async_hooks';
 
 /**
@@ -8,8 +8,12 @@ import type { AsyncResource } from 'node:async_hooks';
  */
 export interface CallSink<T> extends Pick<AsyncResource, 'runInAsyncScope'> {
   next(message: T): void;
-  /** The attempt's response headers arrived (called outside the call's scope: it only notes the time). */
-  headersArrived(): void;
+  /** The caller asked for response headers and trailers (`onHeader`, `onTrailer`). */
+  readonly wantsResponseMetadata: boolean;
+  /** The attempt's response headers arrived (called outside the call's scope: it enters it when it must). */
+  headersArrived(headers: Metadata): void;
+  /** The attempt's trailers, before `settled`; reported only when `wantsResponseMetadata`. */
+  trailersArrived(trailers: Metadata): void;
   /** The attempt's final status arrived: the slot is freed here, whatever the outcome. */
   ended(code: status, details: string): void;
   /**
@@ -21,7 +25,9 @@ export interface CallSink<T> extends Pick<AsyncResource, 'runInAsyncScope'> {
   requestsFailed(error: unknown): void;
 }
 
-/** The part of a grpc-js call the pooled call needs to stop it. */
+/** The part of a grpc-js call the pooled call needs to stop it, and to pause a response stream. */
 export interface CancellableCall {
   cancel(): void;
+  pause?(): void;
+  resume?(): void;
 }

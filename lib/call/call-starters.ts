@@ -3,26 +3,29 @@ import {
   type Client,
   type ClientReadableStream,
   type ClientWritableStream,
+  type Metadata,
   type ServiceError,
   type StatusObject,
+  type ClientUnaryCall,
 } from '@grpc/grpc-js';
 import type { PoolMethod } from '../proto/service-catalog.js';
 import type { WireMethod } from '../telemetry/traffic-meter.js';
 import type { CallSink, CancellableCall } from './call-sink.js';
 import type { PreparedCall } from './prepare-call.js';
-import type { RequestStream } from '../facades/observable/request-stream.js';
+import type { RequestSource } from './request-source.js';
 
 /** Starts one grpc-js call of a given kind on a channel's client. */
 export type CallStarter = (
   client: Client,
   method: WireMethod,
   request: unknown,
-  requests: RequestStream<object> | undefined,
+  requests: RequestSource<object> | undefined,
   prepared: PreparedCall,
   sink: CallSink<object>,
 ) => CancellableCall;
 
 const unary: CallStarter = (client, method, request, _requests, prepared, sink) => {
+  if (sink.wantsResponseMetadata) return unaryWithTrailers(client, method, request, prepared, sink);
   const call = client.makeUnaryRequest(
     method.path,
     method.requestSerialize,
@@ -32,9 +35,35 @@ const unary: CallStarter = (client, method, request, _requests, prepared, sink) 
     prepared.callOptions,
     (error, response) => sink.runInAsyncScope(settle, null, sink, error, response),
   );
-  call.on('metadata', () => sink.headersArrived());
+  call.on('metadata', (headers: Metadata) => sink.headersArrived(headers));
   return call;
 };
+
+/**
+ * A unary call whose caller wants its trailers. grpc-js runs the callback
+ * first and emits 'status' (which carries them) right after, in the same
+ * tick: the outcome waits for it, so `onTrailer` comes before the result.
+ */
+function unaryWithTrailers(
+  client: Client,
+  method: WireMethod,
+  request: unknown,
+  prepared: PreparedCall,
+  sink: CallSink<object>,
+): ClientUnaryCall {
+  let outcome: [ServiceError | null, object | undefined] = [null, undefined];
+  const call = client.makeUnaryRequest(
+    method.path,
+    method.requestSerialize,
+    method.responseDeserialize,
+    request as object,
+    prepared.metadata,
+    prepared.callOptions,
+    (error, response) => (outcome = [error, response]),
+  );
+  settleOnStatus(call, sink, () => outcome);
+  return call;
+}
 
 const serverStream: CallStarter = (client, method, request, _requests, prepared, sink) => {
   const call = client.makeServerStreamRequest(
@@ -50,18 +79,37 @@ const serverStream: CallStarter = (client, method, request, _requests, prepared,
 };
 
 const clientStream: CallStarter = (client, method, _request, requests, prepared, sink) => {
+  let outcome: [ServiceError | null, object | undefined] = [null, undefined];
+  const wantsTrailers = sink.wantsResponseMetadata;
   const call = client.makeClientStreamRequest(
     method.path,
     method.requestSerialize,
     method.responseDeserialize,
     prepared.metadata,
     prepared.callOptions,
-    (error, response) => sink.runInAsyncScope(settle, null, sink, error, response),
+    (error, response) => {
+      if (wantsTrailers) outcome = [error, response];
+      else sink.runInAsyncScope(settle, null, sink, error, response);
+    },
   );
-  call.on('metadata', () => sink.headersArrived());
+  if (wantsTrailers) settleOnStatus(call, sink, () => outcome);
+  else call.on('metadata', (headers: Metadata) => sink.headersArrived(headers));
   forwardRequests(call, requests, sink);
   return call;
 };
+
+/** Headers as they arrive; the outcome grpc-js gave the callback, with the trailers of the 'status' after it. */
+function settleOnStatus(
+  call: ClientUnaryCall | ClientWritableStream<object>,
+  sink: CallSink<object>,
+  outcome: () => [ServiceError | null, object | undefined],
+): void {
+  call.on('metadata', (headers: Metadata) => sink.headersArrived(headers));
+  call.on('status', (received: StatusObject) => {
+    sink.trailersArrived(received.metadata);
+    sink.runInAsyncScope(settle, null, sink, ...outcome());
+  });
+}
 
 const bidiStream: CallStarter = (client, method, _request, requests, prepared, sink) => {
   const call = client.makeBidiStreamRequest(
@@ -113,6 +161,7 @@ function forwardResponses(call: ClientReadableStream<object>, sink: CallSink<obj
   };
   const onStatus = (received: StatusObject): void => {
     final = received;
+    sink.trailersArrived(received.metadata);
     sink.ended(received.code, received.details);
     settleWhenBoth();
   };
@@ -120,7 +169,7 @@ function forwardResponses(call: ClientReadableStream<object>, sink: CallSink<obj
     drained = true;
     settleWhenBoth();
   };
-  call.on('metadata', () => sink.headersArrived());
+  call.on('metadata', (headers: Metadata) => sink.headersArrived(headers));
   call.on('data', (message: object) => sink.runInAsyncScope(sink.next, sink, message));
   call.on('error', (error: ServiceError) => (failure = error));
   call.on('status', (received: StatusObject) => sink.runInAsyncScope(onStatus, null, received));
@@ -135,12 +184,13 @@ function errorFromStatus(final: StatusObject): ServiceError {
 /** The request Observable's messages go onto the call once it exists. */
 function forwardRequests(
   call: ClientWritableStream<object> & CancellableCall,
-  requests: RequestStream<object> | undefined,
+  requests: RequestSource<object> | undefined,
   sink: CallSink<object>,
 ): void {
   requests?.attach({
     write: (message) => call.write(message),
     end: () => call.end(),
+    whenDrained: (resume) => call.once('drain', resume),
     // The server must not see a half request as complete: the call fails with
     // the stream's error first, so the cancel's own status cannot win.
     fail: (error) => {

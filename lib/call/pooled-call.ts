@@ -1,6 +1,7 @@
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { status, type Metadata, type ServiceError } from '@grpc/grpc-js';
 import { AsyncResource } from 'node:async_hooks';
-import type { Subscriber, Unsubscribable } from 'rxjs';
+import type { Unsubscribable } from 'rxjs';
+import { GrpcCallAbortedError } from '../errors/call-aborted.error.js';
 import { GrpcPoolCallError } from '../errors/grpc-call.error.js';
 import { backoffMs, neverReachedServer, serverPushback } from '../policies/retry-policy.js';
 import type { Lease } from '../pool/lease.js';
@@ -14,18 +15,19 @@ import { asServiceError } from './as-service-error.js';
 import { runAfterAttempt, runBeforeAttempt } from './attempt-interceptors.js';
 import type { AbortableCall } from './call-admission.js';
 import type { CallContext } from './call-context.js';
+import type { CallObserver } from './call-observer.js';
 import type { CallSink, CancellableCall } from './call-sink.js';
 import type { CallStarter } from './call-starters.js';
 import type { PreparedCall } from './prepare-call.js';
-import type { RequestStream } from '../facades/observable/request-stream.js';
+import type { RequestSource } from './request-source.js';
 
 const noop = (): void => undefined;
 
 /**
- * One subscription's call, from its first request for a slot to its final
- * outcome, across retries. It is the pool's requester, each attempt's sink
- * and the subscription's teardown at once: one object per call on the hot
- * path instead of a handful of closures.
+ * One call, from its first request for a slot to its final outcome, across
+ * retries, whichever facade made it. It is the pool's requester, each
+ * attempt's sink and the caller's teardown at once: one object per call on
+ * the hot path instead of a handful of closures.
  *
  * It is also the async context the call was made in. Whatever reaches it
  * from elsewhere (a slot another call freed, grpc-js events, which run in
@@ -61,25 +63,60 @@ export class PooledCall
   private beginning = false;
   /** Bounds async `beforeAttempt` hooks by the call's deadline: grpc-js's starts only once sent. */
   private hooksTimer: NodeJS.Timeout | undefined;
+  /** The current attempt's response headers, held for `onHeader` while a retry could still replace it. */
+  private heldHeaders: Metadata | undefined;
+  /** The current attempt's trailers, for `onTrailer` once its outcome is delivered. */
+  private trailers: Metadata | undefined;
+  /** `onHeader` or `onTrailer` is set: the starters report the metadata they would otherwise skip. */
+  readonly wantsResponseMetadata: boolean;
 
   constructor(
     private readonly context: CallContext,
     private readonly method: PoolMethod,
     private readonly start: CallStarter,
     private readonly request: unknown,
-    private readonly requests: RequestStream<object> | undefined,
+    private readonly requests: RequestSource<object> | undefined,
     private readonly prepared: PreparedCall,
-    private readonly subscriber: Subscriber<object>,
+    private readonly subscriber: CallObserver<object>,
     startedAt: number,
     telemetry: MethodTelemetry,
   ) {
     super('nestjs-grpc-pool.call');
     // Made here, inside the subscribe: the span's parent is the caller's active context.
     this.recorder = new CallRecorder(telemetry, method, startedAt);
+    this.wantsResponseMetadata =
+      prepared.onHeader !== undefined || prepared.onTrailer !== undefined;
+  }
+
+  /**
+   * The first request for a slot. A call whose signal is already aborted
+   * sends nothing; otherwise the signal is watched until the call ends.
+   */
+  open(): void {
+    const { signal } = this.prepared;
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        return this.fail(
+          new GrpcCallAbortedError(this.method.path, signal.reason, 'before it was sent'),
+        );
+      }
+      signal.addEventListener('abort', this, { once: true });
+    }
+    this.begin();
+  }
+
+  /** The signal aborted (an `EventListener` object: no closure per call). */
+  handleEvent(): void {
+    const reason = this.prepared.signal?.reason;
+    this.runInAsyncScope(
+      this.fail,
+      this,
+      new GrpcCallAbortedError(this.method.path, reason, 'while it ran'),
+    );
   }
 
   /** Asks the pool for a slot; the attempt starts in `grant`, now or once a slot frees. */
-  begin(): void {
+  private begin(): void {
     this.retryTimer = undefined;
     this.queued = true;
     this.recorder.askingForSlot(this.attempt === 1);
@@ -98,7 +135,9 @@ export class PooledCall
     const waitedMs = this.beginning ? 0 : this.recorder.waitedForSlot();
     this.queued = false;
     this.call = undefined;
-    if (this.subscriber.closed) return lease.release();
+    this.heldHeaders = undefined;
+    this.trailers = undefined;
+    if (this.subscriber.closed || this.done) return lease.release();
     this.recorder.attemptStarted(waitedMs, lease.readyAtGrant);
     this.lease = lease;
     this.lastChannel = lease.channel;
@@ -176,11 +215,32 @@ export class PooledCall
   next(message: object): void {
     if (this.done) return;
     this.received = true;
+    // No retry can replace this attempt now: its held headers are the call's.
+    if (this.heldHeaders !== undefined && !this.reportHeaders()) return;
     this.subscriber.next(message);
   }
 
-  headersArrived(): void {
+  /** From grpc-js's 'metadata' event, outside the call's scope unless there is an `onHeader` to run. */
+  headersArrived(headers: Metadata): void {
     this.recorder.headersArrived();
+    if (this.prepared.onHeader === undefined || this.done) return;
+    this.heldHeaders = headers;
+    // Reported when they arrive once no retry can replace this attempt; else with its outcome.
+    if (!this.mayRetry()) this.runInAsyncScope(this.reportHeaders, this);
+  }
+
+  /** The attempt's trailers, just before its outcome is settled. */
+  trailersArrived(trailers: Metadata): void {
+    this.trailers = trailers;
+  }
+
+  /** Stops reading responses (a slow consumer); HTTP/2 flow control then holds the server. */
+  pauseResponses(): void {
+    this.call?.pause?.();
+  }
+
+  resumeResponses(): void {
+    this.call?.resume?.();
   }
 
   settled(error: ServiceError | null): void {
@@ -224,9 +284,49 @@ export class PooledCall
 
   private complete(): void {
     if (this.done) return;
+    if (this.wantsResponseMetadata && !this.reportMetadata()) return;
     this.done = true;
     this.finished(status.OK, '');
     this.subscriber.complete();
+  }
+
+  /** Whether the current attempt could still be replaced by another (so its headers wait). */
+  private mayRetry(): boolean {
+    const { retry } = this.prepared;
+    return (
+      retry !== undefined &&
+      this.attempt < retry.maxAttempts &&
+      !this.received &&
+      this.requests === undefined
+    );
+  }
+
+  /** The delivered attempt's held headers then trailers go to the caller; false if a callback threw (the call failed). */
+  private reportMetadata(): boolean {
+    if (this.heldHeaders !== undefined && !this.reportHeaders()) return false;
+    const trailers = this.trailers;
+    const { onTrailer } = this.prepared;
+    if (trailers === undefined || onTrailer === undefined) return true;
+    this.trailers = undefined;
+    return this.runCallback(onTrailer, trailers);
+  }
+
+  private reportHeaders(): boolean {
+    const headers = this.heldHeaders!;
+    this.heldHeaders = undefined;
+    return this.runCallback(this.prepared.onHeader!, headers);
+  }
+
+  /** A caller's callback that throws fails the call with its error (the teardown cancels the attempt). */
+  private runCallback(callback: (metadata: Metadata) => void, metadata: Metadata): boolean {
+    try {
+      callback(metadata);
+      return true;
+    } catch (error: unknown) {
+      this.trailers = undefined;
+      this.fail(asServiceError(error, status.UNKNOWN));
+      return false;
+    }
   }
 
   /** The call's outcome, recorded once. */
@@ -257,6 +357,7 @@ export class PooledCall
 
   unsubscribe(): void {
     this.context.admission.finished(this);
+    this.prepared.signal?.removeEventListener('abort', this);
     // Still queued, running or between attempts: the caller cancelled the call.
     const interrupted = this.queued || this.attemptOpen || this.retryTimer !== undefined;
     this.leaveQueue();
@@ -278,6 +379,8 @@ export class PooledCall
   private fail(error: ServiceError): void {
     if (this.done) return;
     this.leaveQueue();
+    // The attempt's trailers (from the server, or grpc-js's own status) go with the failure it delivers.
+    if (this.wantsResponseMetadata && !this.reportMetadata()) return;
     this.done = true;
     this.finished(error.code, error.details ?? '');
     this.subscriber.error(error);
@@ -302,6 +405,9 @@ export class PooledCall
     }
     const delay = pushback ?? backoffMs(retry, this.attempt);
     this.attempt++;
+    // The failed attempt's response metadata is not the call's: the next attempt's will be.
+    this.heldHeaders = undefined;
+    this.trailers = undefined;
     this.recorder.retried(this.attempt, error.code, delay);
     if (deadline !== undefined && Date.now() + delay >= deadline) {
       // The deadline passes during the backoff: fail when it does, not after.

@@ -16,6 +16,9 @@ export interface PreparedCall {
   idempotent: boolean;
   /** The client's call interceptors, then the call's own. */
   interceptors: readonly GrpcCallInterceptor[];
+  onHeader?: (metadata: Metadata) => void;
+  onTrailer?: (metadata: Metadata) => void;
+  signal?: AbortSignal;
 }
 
 /** What a method's calls get when they set nothing: the method's settings over the client's defaults. */
@@ -48,8 +51,18 @@ export function prepareCall(
   if (metadataArg === undefined && optionsArg === undefined) return prepareDefaultCall(defaults);
   const problem = callArgumentsProblem(metadataArg, optionsArg);
   if (problem !== undefined) throw callFailures.invalidArgument(label, problem);
-  const { timeoutMs, waitForReady, retry, idempotent, deadline, interceptors, ...grpcOptions } =
-    (optionsArg ?? {}) as GrpcPoolCallOptions;
+  const {
+    timeoutMs,
+    waitForReady,
+    retry,
+    idempotent,
+    deadline,
+    interceptors,
+    onHeader,
+    onTrailer,
+    signal,
+    ...grpcOptions
+  } = (optionsArg ?? {}) as GrpcPoolCallOptions;
   const callDeadline = earliest(
     ownDeadline(deadline, timeoutMs) ?? defaultDeadline(defaults),
     inheritedDeadline(),
@@ -70,6 +83,9 @@ export function prepareCall(
     retry: retry === undefined ? defaults.retry : resolveRetryPolicy(retry),
     idempotent: idempotent ?? defaults.idempotent,
     interceptors: own.length === 0 ? defaults.interceptors : [...defaults.interceptors, ...own],
+    onHeader,
+    onTrailer,
+    signal,
   };
 }
 

@@ -39,6 +39,7 @@ import { createCallbackClient } from '../facades/callback/callback-client.js';
 import { PoolEventLog } from './pool-event-log.js';
 import { poolState } from './pool-state.js';
 import { createServiceFacade } from '../facades/observable/service-facade.js';
+import { createAsyncServiceFacade } from '../facades/async/async-service-facade.js';
 import { PoolTelemetry } from '../telemetry/pool-telemetry.js';
 import { gaugeSourceOf } from '../telemetry/pool-gauges.js';
 
@@ -69,6 +70,7 @@ export class GrpcPool
   private readonly metrics = new CallMetrics();
   private readonly context: CallContext;
   private readonly services = new Map<string, object>();
+  private readonly asyncServices = new Map<string, object>();
   private readonly callbackClients = new Map<string, object>();
   private readonly events: PoolEventLog;
   private readonly admission: CallAdmission;
@@ -145,6 +147,23 @@ export class GrpcPool
     if (facade === undefined) {
       facade = createServiceFacade(this.context, this.catalog.get(service));
       this.services.set(service, facade);
+    }
+    return facade as T;
+  }
+
+  /**
+   * The methods of `service` for async/await: unary and client-streaming
+   * methods return a `Promise`, server-streaming and bidi ones an
+   * `AsyncIterable` (the call starts when iteration does). Request streams
+   * are any `AsyncIterable`, `Iterable` or Observable, read only as fast as
+   * the connection drains. Options as `getService()` takes them, with
+   * `signal` to abort. Same names, policies, queue and telemetry.
+   */
+  getAsyncService<T extends object>(service: string): T {
+    let facade = this.asyncServices.get(service);
+    if (facade === undefined) {
+      facade = createAsyncServiceFacade(this.context, this.catalog.get(service));
+      this.asyncServices.set(service, facade);
     }
     return facade as T;
   }

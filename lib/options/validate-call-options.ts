@@ -25,6 +25,9 @@ const POOL_CALL_OPTION_KEYS = [
   'waitForReady',
   'retry',
   'idempotent',
+  'onHeader',
+  'onTrailer',
+  'signal',
   ...GRPC_CALL_OPTION_KEYS,
 ] as const;
 
@@ -55,6 +58,9 @@ export function callArgumentsProblem(metadata: unknown, options: unknown): strin
     timeoutProblem(options.timeoutMs) ??
     booleanProblem('waitForReady', options.waitForReady) ??
     booleanProblem('idempotent', options.idempotent) ??
+    functionProblem('onHeader', options.onHeader) ??
+    functionProblem('onTrailer', options.onTrailer) ??
+    signalProblem(options.signal) ??
     (options.retry === undefined
       ? undefined
       : retryOptionProblem('options.retry', options.retry)) ??
@@ -125,6 +131,25 @@ function booleanProblem(key: string, value: unknown): string | undefined {
   return value === undefined || typeof value === 'boolean'
     ? undefined
     : `options.${key} must be a boolean (got ${describe(value)})`;
+}
+
+function functionProblem(key: string, value: unknown): string | undefined {
+  return value === undefined || typeof value === 'function'
+    ? undefined
+    : `options.${key} must be a function (got ${describe(value)})`;
+}
+
+/** Anything with AbortSignal's shape: a signal from another realm (a VM context, a polyfill) works too. */
+function signalProblem(signal: unknown): string | undefined {
+  if (signal === undefined) return undefined;
+  const candidate = signal as Partial<AbortSignal> | null;
+  const shaped =
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.aborted === 'boolean' &&
+    typeof candidate.addEventListener === 'function' &&
+    typeof candidate.removeEventListener === 'function';
+  return shaped ? undefined : `options.signal must be an AbortSignal (got ${describe(signal)})`;
 }
 
 /** Functions are native grpc-js interceptors; objects are call interceptors, whose hooks must be functions. */

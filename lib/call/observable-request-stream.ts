@@ -1,18 +1,13 @@
 import { isObservable, type Observable, type Subscription } from 'rxjs';
-
-/** Where a request stream's messages go once the call exists. */
-export interface RequestSink<T> {
-  write(message: T): void;
-  end(): void;
-  fail(error: unknown): void;
-}
+import type { RequestSink, RequestSource } from './request-source.js';
 
 /**
  * Subscribes to a call's request Observable at once and holds what it emits
  * until the call has a slot, so a hot source (a Subject) loses nothing while
- * the call waits in the pool's queue.
+ * the call waits in the pool's queue. An Observable cannot be told to wait:
+ * once on the wire, its messages go straight to grpc-js, which buffers them.
  */
-export class RequestStream<T> {
+export class ObservableRequestStream<T> implements RequestSource<T> {
   private readonly held: T[] = [];
   private sink: RequestSink<T> | undefined;
   private ended: { error?: unknown } | undefined;
