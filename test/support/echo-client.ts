@@ -16,6 +16,45 @@ export interface EchoRequest {
   pushbackMs?: number;
 }
 
+export interface CountRequest {
+  count: number;
+  intervalMs: number;
+  /** Fail the stream with this code after its messages. */
+  failWith?: number;
+}
+
+/** A request stream as `getAsyncService()` takes it. */
+export type RequestsOf<T> = AsyncIterable<T> | Iterable<T> | Observable<T>;
+
+/** The EchoService as the pool's `getAsyncService()` exposes it. */
+export interface EchoAsyncService {
+  echo(
+    request: EchoRequest,
+    metadata?: Metadata,
+    options?: GrpcPoolCallOptions,
+  ): Promise<EchoReply>;
+  slow(
+    request: { delayMs: number; message?: string },
+    metadata?: Metadata,
+    options?: GrpcPoolCallOptions,
+  ): Promise<EchoReply>;
+  count(
+    request: CountRequest,
+    metadata?: Metadata,
+    options?: GrpcPoolCallOptions,
+  ): AsyncIterable<EchoReply>;
+  collect(
+    requests: RequestsOf<EchoRequest>,
+    metadata?: Metadata,
+    options?: GrpcPoolCallOptions,
+  ): Promise<EchoReply>;
+  chat(
+    requests: RequestsOf<EchoRequest>,
+    metadata?: Metadata,
+    options?: GrpcPoolCallOptions,
+  ): AsyncIterable<EchoReply>;
+}
+
 /** The EchoService as the pool's `getService()` exposes it. */
 export interface EchoService {
   echo(
@@ -29,7 +68,7 @@ export interface EchoService {
     options?: GrpcPoolCallOptions,
   ): Observable<EchoReply>;
   count(
-    request: { count: number; intervalMs: number },
+    request: CountRequest,
     metadata?: Metadata,
     options?: GrpcPoolCallOptions,
   ): Observable<EchoReply>;

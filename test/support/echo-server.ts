@@ -29,6 +29,7 @@ interface SlowRequest {
 interface CountRequest {
   count: number;
   intervalMs: number;
+  failWith: number;
 }
 interface EchoReply {
   message: string;
@@ -86,10 +87,39 @@ const proto = loadPackageDefinition(definition) as unknown as { test: { v1: Grpc
 const echoService = (proto.test.v1.EchoService as ServiceClientConstructor).service;
 const otherService = (proto.test.v1.OtherService as ServiceClientConstructor).service;
 
-function failure(code: number, details: string): Partial<import('@grpc/grpc-js').StatusObject> {
-  const metadata = new Metadata();
+function failure(
+  code: number,
+  details: string,
+  trailers?: Metadata,
+): Partial<import('@grpc/grpc-js').StatusObject> {
+  const metadata = trailers?.clone() ?? new Metadata();
   metadata.set('x-failed-by', 'echo-server');
   return { code, details, metadata };
+}
+
+/**
+ * The interop test `custom_metadata`: the server echoes the request's
+ * `x-grpc-test-echo-initial` as a response header and its
+ * `x-grpc-test-echo-trailing-bin` as a trailer. With `attempt` (Echo calls
+ * with a `key`), both also say which attempt answered, `x-attempt`.
+ */
+function echoedMetadata(
+  request: Metadata,
+  attempt?: number,
+): { headers: Metadata; trailers: Metadata } {
+  const headers = new Metadata();
+  const trailers = new Metadata();
+  for (const value of request.get('x-grpc-test-echo-initial')) {
+    headers.add('x-grpc-test-echo-initial', value);
+  }
+  for (const value of request.get('x-grpc-test-echo-trailing-bin')) {
+    trailers.add('x-grpc-test-echo-trailing-bin', value);
+  }
+  if (attempt !== undefined) {
+    headers.set('x-attempt', String(attempt));
+    trailers.set('x-attempt', String(attempt));
+  }
+  return { headers, trailers };
 }
 
 export async function startEchoServer(options: EchoServerOptions = {}): Promise<EchoServer> {
@@ -169,12 +199,14 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
       const { failWith, failTimes, key, pushbackMs, message } = call.request;
       const attempt = (state.attempts.get(key) ?? 0) + 1;
       state.attempts.set(key, attempt);
+      const { headers, trailers } = echoedMetadata(call.metadata, key ? attempt : undefined);
+      call.sendMetadata(headers);
       if (failWith && (!failTimes || attempt <= failTimes)) {
-        const error = failure(failWith, `failed on purpose: ${message}`);
+        const error = failure(failWith, `failed on purpose: ${message}`, trailers);
         if (pushbackMs) error.metadata!.set('grpc-retry-pushback-ms', String(pushbackMs));
         return callback(error);
       }
-      callback(null, { message: call.request.message, peer, token });
+      callback(null, { message: call.request.message, peer, token }, trailers);
     },
     Slow(call: ServerUnaryCall<SlowRequest, EchoReply>, callback: sendUnaryData<EchoReply>) {
       const { peer, finish, onCancel } = enter(call);
@@ -191,12 +223,16 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     },
     Count(call: ServerWritableStream<CountRequest, EchoReply>) {
       const { peer, finish, onCancel } = enter(call);
+      const { headers, trailers } = echoedMetadata(call.metadata);
+      call.sendMetadata(headers);
       let sent = 0;
       const tick = (): void => {
         if (call.cancelled) return;
         if (sent >= call.request.count) {
           finish();
-          call.end();
+          const { failWith } = call.request;
+          if (failWith) call.emit('error', failure(failWith, `failed after ${sent}`, trailers));
+          else call.end(trailers);
           return;
         }
         call.write({ message: String(sent++), peer });
@@ -210,28 +246,42 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
       callback: sendUnaryData<EchoReply>,
     ) {
       const { peer, finish, onCancel } = enter(call);
+      const { headers, trailers } = echoedMetadata(call.metadata);
+      call.sendMetadata(headers);
       const messages: string[] = [];
-      call.on('data', (request: EchoRequest) => messages.push(request.message));
+      let failWith = 0;
+      call.on('data', (request: EchoRequest) => {
+        messages.push(request.message);
+        failWith ||= request.failWith;
+      });
       // A cancelled request stream also ends, just before 'cancelled': let that come first.
       call.on('end', () =>
         setImmediate(() => {
           if (call.cancelled) return;
           finish();
-          callback(null, { message: messages.join(','), peer });
+          if (failWith) return callback(failure(failWith, 'a request asked to fail', trailers));
+          callback(null, { message: messages.join(','), peer }, trailers);
         }),
       );
       onCancel();
     },
     Chat(call: ServerDuplexStream<EchoRequest, EchoReply>) {
       const { peer, finish, onCancel } = enter(call);
-      call.on('data', (request: EchoRequest) =>
-        call.write({ message: `echo:${request.message}`, peer }),
-      );
+      const { headers, trailers } = echoedMetadata(call.metadata);
+      call.sendMetadata(headers);
+      let failed = false;
+      call.on('data', (request: EchoRequest) => {
+        if (failed) return;
+        if (!request.failWith) return call.write({ message: `echo:${request.message}`, peer });
+        failed = true;
+        finish();
+        call.emit('error', failure(request.failWith, 'a request asked to fail', trailers));
+      });
       call.on('end', () =>
         setImmediate(() => {
-          if (call.cancelled) return;
+          if (call.cancelled || failed) return;
           finish();
-          call.end();
+          call.end(trailers);
         }),
       );
       onCancel();
