@@ -1,7 +1,7 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { of } from 'rxjs';
+import { firstValueFrom, of } from 'rxjs';
 import {
   GrpcCallAbortedError,
   GrpcUnknownServiceError,
@@ -9,7 +9,12 @@ import {
   type GrpcPoolCallOptions,
 } from '../lib/index.js';
 import { closeTestPool } from './support/close-test-pool.js';
-import { createEchoPool, type EchoAsyncService, type EchoReply } from './support/echo-client.js';
+import {
+  createEchoPool,
+  type EchoAsyncService,
+  type EchoReply,
+  type EchoService,
+} from './support/echo-client.js';
 import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { failure } from './support/failure.js';
 import { sleep, waitFor } from './support/wait-for.js';
@@ -299,6 +304,20 @@ describe('getAsyncService: AbortSignal and early exits', () => {
     );
     expect(error.name).toBe('AbortError');
     await waitFor(() => closed, 2000, "the generator's finally to run");
+  });
+
+  it('getService() takes the same signal: aborting errors the Observable and frees the slot', async () => {
+    const observable = pool.getService<EchoService>('EchoService');
+    const controller = new AbortController();
+    const call = firstValueFrom(
+      observable.slow({ delayMs: 2000 }, undefined, { signal: controller.signal }),
+    );
+    await waitFor(() => pool.stats().inFlight === 1, 2000, 'the call to start');
+    controller.abort();
+    const error = await failure(call);
+    expect(error.name).toBe('AbortError');
+    expect(error.code).toBe(status.CANCELLED);
+    await waitFor(() => pool.stats().inFlight === 0, 2000, 'the slot to be freed');
   });
 
   it('an abort after the call settled changes nothing', async () => {
