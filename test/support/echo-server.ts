@@ -272,7 +272,10 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
       let failed = false;
       call.on('data', (request: EchoRequest) => {
         if (failed) return;
-        if (!request.failWith) return call.write({ message: `echo:${request.message}`, peer });
+        if (!request.failWith) {
+          call.write({ message: `echo:${request.message}`, peer });
+          return;
+        }
         failed = true;
         finish();
         call.emit('error', failure(request.failWith, 'a request asked to fail', trailers));
