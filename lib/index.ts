@@ -28,6 +28,14 @@ export type {
   GrpcCallInterceptor,
   GrpcCallOutcome,
 } from './interfaces/call-interceptor.interface.js';
+export type { PooledService } from './interfaces/pooled-service.interface.js';
+export type {
+  GrpcDeepPartial,
+  GrpcMethodDefinition,
+  GrpcRequestStream,
+  GrpcServiceDefinition,
+  PooledAsyncService,
+} from './interfaces/pooled-async-service.interface.js';
 export type { GrpcMethodOptions } from './interfaces/method-options.interface.js';
 export type { GrpcRetryBudgetOptions } from './policies/retry-budget.js';
 export type {

@@ -20,6 +20,10 @@ import type {
   GrpcPoolName,
 } from '../interfaces/client-options.interface.js';
 import type { GrpcPoolState, GrpcPoolStats } from '../interfaces/stats.interface.js';
+import type {
+  GrpcServiceDefinition,
+  PooledAsyncService,
+} from '../interfaces/pooled-async-service.interface.js';
 import { buildChannelArguments } from '../options/channel-arguments.js';
 import {
   resolveClientOptions,
@@ -40,6 +44,7 @@ import { PoolEventLog } from './pool-event-log.js';
 import { poolState } from './pool-state.js';
 import { createServiceFacade } from '../facades/observable/service-facade.js';
 import { createAsyncServiceFacade } from '../facades/async/async-service-facade.js';
+import { definitionName } from '../facades/async/definition-name.js';
 import { PoolTelemetry } from '../telemetry/pool-telemetry.js';
 import { gaugeSourceOf } from '../telemetry/pool-gauges.js';
 
@@ -158,14 +163,22 @@ export class GrpcPool
    * are any `AsyncIterable`, `Iterable` or Observable, read only as fast as
    * the connection drains. Options as `getService()` takes them, with
    * `signal` to abort. Same names, policies, queue and telemetry.
+   *
+   * Given a ts-proto generic service definition instead of a name, the
+   * service is found by the definition's full name and typed from it.
    */
-  getAsyncService<T extends object>(service: string): T {
-    let facade = this.asyncServices.get(service);
+  getAsyncService<Definition extends GrpcServiceDefinition>(
+    definition: Definition,
+  ): PooledAsyncService<Definition>;
+  getAsyncService<T extends object>(service: string): T;
+  getAsyncService(service: string | GrpcServiceDefinition): object {
+    const found = this.catalog.get(typeof service === 'string' ? service : definitionName(service));
+    let facade = this.asyncServices.get(found.fullName);
     if (facade === undefined) {
-      facade = createAsyncServiceFacade(this.context, this.catalog.get(service));
-      this.asyncServices.set(service, facade);
+      facade = createAsyncServiceFacade(this.context, found);
+      this.asyncServices.set(found.fullName, facade);
     }
-    return facade as T;
+    return facade;
   }
 
   /** A grpc-js style (callback and stream) client of `service` whose calls use the pool's channels. */

@@ -42,8 +42,9 @@ export class ServiceCatalog {
     }
   }
 
+  /** A service by short name (as Nest looks it up) or full name (`pkg.Service`). */
   get(name: string): CatalogService {
-    const service = this.services.get(name);
+    const service = this.find(name);
     if (service === undefined) throw new GrpcUnknownServiceError(this.poolName, name, this.names());
     return service;
   }

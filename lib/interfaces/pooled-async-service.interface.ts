@@ -1,0 +1,76 @@
+import type { Metadata } from '@grpc/grpc-js';
+import type { Observable } from 'rxjs';
+import type { GrpcPoolCallOptions } from './call-options.interface.js';
+
+/**
+ * One method of a service definition as ts-proto's
+ * `outputServices=generic-definitions` writes it (the shape nice-grpc also
+ * reads): message codecs and which sides stream.
+ * @publicApi
+ */
+export interface GrpcMethodDefinition {
+  readonly requestType: unknown;
+  readonly responseType: unknown;
+  readonly requestStream: boolean;
+  readonly responseStream: boolean;
+}
+
+/**
+ * A service definition as ts-proto's `outputServices=generic-definitions`
+ * writes it. The pool reads only `fullName` (or `name`) from it: messages
+ * are still encoded by the proto the client loaded.
+ * @publicApi
+ */
+export interface GrpcServiceDefinition {
+  readonly name: string;
+  readonly fullName?: string;
+  readonly methods: { readonly [method: string]: GrpcMethodDefinition };
+}
+
+/** What a request stream of `getAsyncService()` may be. @publicApi */
+export type GrpcRequestStream<Message> =
+  AsyncIterable<Message> | Iterable<Message> | Observable<Message>;
+
+type Builtin = string | number | boolean | bigint | symbol | null | undefined | Uint8Array | Date;
+
+/**
+ * A request whose fields may be left out: proto3 sends an unset field as
+ * its default, so every field of a request, at any depth, is optional.
+ * @publicApi
+ */
+export type GrpcDeepPartial<Message> = Message extends Builtin
+  ? Message
+  : Message extends readonly (infer Element)[]
+    ? GrpcDeepPartial<Element>[]
+    : { [Field in keyof Message]?: GrpcDeepPartial<Message[Field]> };
+
+/** The message a codec decodes to (ts-proto's `MessageFns<T>`), or the type itself when it is not a codec. */
+type MessageOf<Codec> = Codec extends { decode(...input: never[]): infer Message }
+  ? Message
+  : Codec;
+
+type RequestOf<Method extends GrpcMethodDefinition> = Method['requestStream'] extends true
+  ? GrpcRequestStream<GrpcDeepPartial<MessageOf<Method['requestType']>>>
+  : GrpcDeepPartial<MessageOf<Method['requestType']>>;
+
+type ResponseOf<Method extends GrpcMethodDefinition> = Method['responseStream'] extends true
+  ? AsyncIterableIterator<MessageOf<Method['responseType']>>
+  : Promise<MessageOf<Method['responseType']>>;
+
+/**
+ * A service definition (ts-proto `outputServices=generic-definitions`) as
+ * `getAsyncService()` serves it: unary and client-streaming methods return
+ * a Promise, response streams an async iterator; request streams take any
+ * `AsyncIterable`, `Iterable` or Observable.
+ *
+ * @example pool.getAsyncService(OrdersServiceDefinition) // typed from the definition
+ * @example pool.getAsyncService<PooledAsyncService<OrdersServiceDefinition>>('OrdersService')
+ * @publicApi
+ */
+export type PooledAsyncService<Definition extends GrpcServiceDefinition> = {
+  [Method in keyof Definition['methods']]: (
+    request: RequestOf<Definition['methods'][Method]>,
+    metadata?: Metadata,
+    options?: GrpcPoolCallOptions,
+  ) => ResponseOf<Definition['methods'][Method]>;
+};
