@@ -3,13 +3,14 @@
  * event loop with the clients: a grpc-js server announcing 100 concurrent
  * streams per connection (as common proxies do). `Slow` answers after
  * `delayMs`; `Echo` answers at once (with the status `failWith` when set);
- * `Count` streams `count` replies, `intervalMs` apart after the first. Prints
+ * `Count` streams `count` replies, `intervalMs` apart after the first; `Chat` echoes. Prints
  * its port, then serves until killed.
  */
 import {
   Server,
   ServerCredentials,
   loadPackageDefinition,
+  type ServerDuplexStream,
   type ServerWritableStream,
   type ServiceClientConstructor,
   type GrpcObject,
@@ -54,6 +55,11 @@ server.addService(service, {
     setTimeout(() => callback(null, { message: 'slow' }), call.request.delayMs);
   },
   Count: count,
+  // Echoes every message of a bidi stream, as fast as the stream takes them.
+  Chat: (call: ServerDuplexStream<{ message: string }, object>) => {
+    call.on('data', (request: { message: string }) => call.write({ message: request.message }));
+    call.on('end', () => call.end());
+  },
 });
 
 const host = process.env.HOST ?? '127.0.0.1';

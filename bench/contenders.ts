@@ -21,6 +21,7 @@ export interface Contender {
 
 type Method = 'echo' | 'slow';
 type ObservableService = Record<Method, (request: object) => Observable<unknown>>;
+type AsyncService = Record<Method, (request: object) => Promise<unknown>>;
 
 const requestFor = (method: Method, delayMs: number): object =>
   method === 'slow' ? { delayMs } : { message: '' };
@@ -161,6 +162,30 @@ export function grpcPool(
   return {
     name: `nestjs-grpc-pool, maxChannels ${maxChannels}${variant ? `, ${variant.label}` : ''}`,
     call: () => firstValueFrom(service[method](request)),
+    close: () => pool.close(),
+  };
+}
+
+/** This library's async/await facade: the same pool, a Promise per call instead of an Observable. */
+export function grpcPoolAsync(
+  url: string | string[],
+  maxChannels: number,
+  method: Method,
+  delayMs: number,
+): Contender {
+  const pool = new GrpcPool({
+    name: 'BENCH',
+    url,
+    package: BENCH_PACKAGE,
+    protoPath: BENCH_PROTO,
+    pool: { minChannels: 1, maxChannels, maxConcurrentCallsPerChannel: 100 },
+  });
+  pool.onModuleInit();
+  const service = pool.getAsyncService<AsyncService>('EchoService');
+  const request = requestFor(method, delayMs);
+  return {
+    name: `nestjs-grpc-pool getAsyncService, maxChannels ${maxChannels}`,
+    call: () => service[method](request),
     close: () => pool.close(),
   };
 }

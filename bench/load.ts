@@ -12,21 +12,24 @@ export interface LoadResult {
 }
 
 /**
- * `concurrency` callers each make calls back to back for `durationMs`.
+ * `concurrency` callers each make calls back to back for `durationMs`, or
+ * until `maxCalls` calls have been made between them, whichever comes first.
  * Bounded in time and count: it stops by itself.
  */
 export async function runLoad(
   call: CallFn,
   concurrency: number,
   durationMs: number,
+  maxCalls = Infinity,
 ): Promise<LoadResult> {
   const latencies: number[] = [];
   let errors = 0;
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   const stopAt = started + durationMs;
+  let made = 0;
   const caller = async (): Promise<void> => {
-    while (performance.now() < stopAt) {
+    while (performance.now() < stopAt && made++ < maxCalls) {
       const t0 = performance.now();
       try {
         await call();
