@@ -1,6 +1,7 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { getEventListeners } from 'node:events';
 import { firstValueFrom, of } from 'rxjs';
 import {
   GrpcCallAbortedError,
@@ -175,6 +176,20 @@ describe('getAsyncService: the four call kinds for async/await', () => {
     expect(reply.token).toBe('from-interceptor');
   });
 
+  it('next() called again before the last one settled gets the next message, in order', async () => {
+    const replies = echo.count({ count: 3, intervalMs: 5 });
+    const results = await Promise.all([1, 2, 3, 4, 5].map(() => replies.next()));
+    expect(results.map((r) => (r.done ? 'done' : r.value.message))).toEqual([
+      '0',
+      '1',
+      '2',
+      'done',
+      'done',
+    ]);
+    // Iterating it again finds it finished: a response stream is read once.
+    expect(await collect(replies)).toEqual([]);
+  });
+
   it('a call keeps the async context it was made in', async () => {
     const storage = new AsyncLocalStorage<string>();
     const seen: (string | undefined)[] = [];
@@ -325,6 +340,21 @@ describe('getAsyncService: AbortSignal and early exits', () => {
     const reply = await echo.echo({ message: 'done' }, undefined, { signal: controller.signal });
     controller.abort();
     expect(reply.message).toBe('done');
+  });
+
+  it('a long-lived signal shared by many calls holds no listener once they end', async () => {
+    const shared = new AbortController().signal;
+    const observable = pool.getService<EchoService>('EchoService');
+    for (let i = 0; i < 50; i++) {
+      await echo.echo({ message: 'ok' }, undefined, { signal: shared });
+      await failure(
+        echo.echo({ message: 'no', failWith: status.NOT_FOUND }, undefined, { signal: shared }),
+      );
+      for await (const _reply of echo.count({ count: 3 }, undefined, { signal: shared })) break;
+      await firstValueFrom(observable.echo({ message: 'ok' }, undefined, { signal: shared }));
+    }
+    await waitFor(() => pool.stats().inFlight === 0, 2000);
+    expect(getEventListeners(shared, 'abort')).toHaveLength(0);
   });
 });
 

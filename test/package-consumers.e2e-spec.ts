@@ -61,8 +61,8 @@ describe('the built package in CommonJS and ESM Nest apps', () => {
   afterAll(async () => server.close());
 
   it.each([
-    ['commonjs-app.cjs', 'from commonjs'],
-    ['esm-app.mjs', 'from esm'],
+    ['commonjs-app.cjs', 'from commonjs async echo:a echo:b'],
+    ['esm-app.mjs', 'from esm async echo:a echo:b'],
   ])('%s calls through the pool and exits after app.close()', async (file, expected) => {
     const { stdout } = await run(process.execPath, [consumer(file), server.address, ECHO_PROTO], {
       timeout: 20_000,

@@ -18,7 +18,7 @@ export interface EchoRequest {
 
 export interface CountRequest {
   count: number;
-  intervalMs: number;
+  intervalMs?: number;
   /** Fail the stream with this code after its messages. */
   failWith?: number;
 }
@@ -42,7 +42,7 @@ export interface EchoAsyncService {
     request: CountRequest,
     metadata?: Metadata,
     options?: GrpcPoolCallOptions,
-  ): AsyncIterable<EchoReply>;
+  ): AsyncIterableIterator<EchoReply>;
   collect(
     requests: RequestsOf<EchoRequest>,
     metadata?: Metadata,
@@ -52,7 +52,7 @@ export interface EchoAsyncService {
     requests: RequestsOf<EchoRequest>,
     metadata?: Metadata,
     options?: GrpcPoolCallOptions,
-  ): AsyncIterable<EchoReply>;
+  ): AsyncIterableIterator<EchoReply>;
 }
 
 /** The EchoService as the pool's `getService()` exposes it. */
