@@ -1,21 +1,22 @@
-import { connectivityState } from '@grpc/grpc-js';
+import type { ChannelReplacementReason } from '../telemetry/metric-sink.interface.js';
+import type { ChannelReplacedListener } from './channel-pool-config.js';
+import type { ChannelSet } from './channel-set.js';
 import type { PooledChannel } from './pooled-channel.js';
-import { RecycleBackoff, type RecycleStep } from './recycle-backoff.js';
 
-/** Failures in a row on a READY channel after which it is replaced: a connection that looks alive but fails. */
-export const RECYCLE_AFTER_FAILURES = 5;
+// Replacing a channel without failing its calls: the successor opens now, new
+// calls move to it once it is READY, and the old channel closes when its last
+// call has finished. Every channel is rotated at maxConnectionAgeMs (minus up
+// to 10% jitter, so channels opened together do not rotate together), and
+// ChannelReplacement rotates channels that keep failing the same way.
 
-/**
- * When channels should be replaced, gracefully: at `maxConnectionAgeMs`
- * (minus up to 10% jitter, so channels opened together do not all rotate
- * together), or after failing calls in a row while READY. Recycling for
- * failures backs off per backend (see `RecycleBackoff`) so a backend that
- * fails calls, every one or some, cannot make the pool reconnect in a tight loop.
- */
 export class ChannelRotation {
-  private readonly backoff = new RecycleBackoff();
+  private ageSweep: NodeJS.Timeout | undefined;
 
-  constructor(private readonly maxConnectionAgeMs: number) {}
+  constructor(
+    private readonly channels: ChannelSet,
+    private readonly maxConnectionAgeMs: number,
+    private readonly onReplaced: ChannelReplacedListener,
+  ) {}
 
   /** Stamps a new channel with the time it is due for rotation. */
   stamp(channel: PooledChannel): void {
@@ -23,33 +24,67 @@ export class ChannelRotation {
     channel.retireAt = Date.now() + this.maxConnectionAgeMs * (1 - Math.random() * 0.1);
   }
 
-  /** Due for rotation by age. */
-  isDue(channel: PooledChannel, now: number): boolean {
-    return channel.successor === undefined && !channel.retiring && now >= channel.retireAt;
+  /** Opens `channel`'s successor, unless it is already being replaced. */
+  rotate(
+    channel: PooledChannel,
+    reason: string,
+    trouble: boolean,
+    kind: ChannelReplacementReason,
+  ): void {
+    if (channel.successor !== undefined || channel.retiring) return;
+    const successor = this.channels.newChannel(channel.target);
+    channel.successor = successor;
+    this.channels.add(successor);
+    successor.connect();
+    this.onReplaced(channel, reason, trouble, kind);
   }
 
-  /**
-   * Records an attempt's outcome on `channel`; the backoff step when it
-   * should be recycled now. Any answer other than UNAVAILABLE ends the
-   * channel's run of failures, but not its backend's backoff.
-   */
-  recordOutcome(channel: PooledChannel, unavailable: boolean): RecycleStep | undefined {
-    if (!unavailable) {
-      channel.failuresInARow = 0;
-      return undefined;
+  /** `successor` is READY: the channel it replaces takes no more calls. */
+  handOver(successor: PooledChannel): void {
+    for (const channel of this.channels.all) {
+      if (channel.successor !== successor || channel.retiring) continue;
+      this.channels.retire(channel);
     }
-    const now = Date.now();
-    this.backoff.failed(channel.target, now);
-    channel.failuresInARow++;
-    if (
-      channel.failuresInARow < RECYCLE_AFTER_FAILURES ||
-      channel.successor !== undefined ||
-      channel.retiring ||
-      // Not READY: grpc-js is already reconnecting it, with its own backoff.
-      channel.state() !== connectivityState.READY
-    ) {
-      return undefined;
+    this.closeDrained();
+  }
+
+  /** Closes the retiring channels whose calls have all finished. */
+  closeDrained(): void {
+    if (this.channels.retiring === 0) return;
+    const channels = this.channels.all;
+    for (let i = channels.length - 1; i >= 0; i--) {
+      const channel = channels[i];
+      if (channel.retiring && channel.inFlight === 0) this.channels.removeAt(i);
     }
-    return this.backoff.take(channel.target, now);
+  }
+
+  /** Starts checking channels' age, unless `maxConnectionAgeMs` is 0 or it has started before. */
+  startAgeSweep(): void {
+    const { maxConnectionAgeMs } = this;
+    if (maxConnectionAgeMs === 0 || this.ageSweep !== undefined) return;
+    const every = Math.min(Math.max(Math.floor(maxConnectionAgeMs / 4), 10), 1000);
+    this.ageSweep = setInterval(() => {
+      const now = Date.now();
+      for (const channel of [...this.channels.all]) {
+        if (this.isDue(channel, now)) {
+          this.rotate(
+            channel,
+            `reached maxConnectionAgeMs ${maxConnectionAgeMs}`,
+            false,
+            'max_age',
+          );
+        }
+      }
+    }, every);
+    // Rotation is upkeep: it must not keep the process alive.
+    this.ageSweep.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.ageSweep);
+  }
+
+  private isDue(channel: PooledChannel, now: number): boolean {
+    return channel.successor === undefined && !channel.retiring && now >= channel.retireAt;
   }
 }

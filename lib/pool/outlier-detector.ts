@@ -1,3 +1,5 @@
+import { status } from '@grpc/grpc-js';
+
 /** Outlier detection settings, resolved. */
 export interface OutlierPolicy {
   /** Failures in a row (UNAVAILABLE) that eject a backend. */
@@ -15,6 +17,15 @@ interface BackendRecord {
   ejectedUntil: number;
   /** The period is over and one call is testing the backend. */
   probeInFlight: boolean;
+}
+
+/** What an attempt's status says about its backend. */
+export type OutlierOutcome = 'ok' | 'failed' | 'inconclusive';
+
+/** UNAVAILABLE points at the backend; cancelled and deadline prove nothing; any other answer came from it. */
+export function outlierOutcome(code: status): OutlierOutcome {
+  if (code === status.UNAVAILABLE) return 'failed';
+  return code === status.CANCELLED || code === status.DEADLINE_EXCEEDED ? 'inconclusive' : 'ok';
 }
 
 /** Told when a backend is ejected or admitted again. */
@@ -59,7 +70,7 @@ export class OutlierDetector {
    * An attempt on `target` ended: `failed` points at the backend (UNAVAILABLE),
    * `ok` is any answer from it, `inconclusive` (cancelled, deadline) proves nothing.
    */
-  report(target: string, outcome: 'ok' | 'failed' | 'inconclusive'): void {
+  report(target: string, outcome: OutlierOutcome): void {
     const record = this.recordOf(target);
     if (outcome === 'inconclusive') {
       // A probe that proved nothing frees the way for the next one.

@@ -1,0 +1,78 @@
+import type { ChannelPoolConfig } from './channel-pool-config.js';
+import { ChannelRank, rankOf } from './channel-rank.js';
+import type { ChannelSet } from './channel-set.js';
+import type { PooledChannel } from './pooled-channel.js';
+
+// Which channel a new call goes to. It only picks: growing the pool when the
+// pick is poor is the pool's decision, replacing SHUTDOWN channels is
+// ChannelReplacement's.
+
+/** A pick: the channel (none when no channel has room) and its rank, without any retry penalty. */
+export interface ChannelPick {
+  channel: PooledChannel | undefined;
+  rank: ChannelRank;
+}
+
+/**
+ * Picks the least-loaded channel with room, best connectivity first, starting
+ * from a cursor that moves on each pick so equally loaded channels take turns.
+ */
+export class ChannelSelector {
+  private cursor = 0;
+
+  constructor(
+    private readonly channels: ChannelSet,
+    private readonly config: Pick<ChannelPoolConfig, 'targets' | 'limits' | 'outliers'>,
+    /** A pick passed over SHUTDOWN channels. */
+    private readonly onShutdownSeen: () => void,
+  ) {}
+
+  /** The best channel for a call; a retry names the channel it failed on as `avoid`. */
+  pick(avoid?: PooledChannel): ChannelPick {
+    const channels = this.channels.all;
+    const count = channels.length;
+    const cap = this.config.limits.maxConcurrentCallsPerChannel;
+    let best: PooledChannel | undefined;
+    let bestRank: number = ChannelRank.Unusable;
+    let bestTrueRank = ChannelRank.Unusable;
+    let sawShutdown = false;
+    this.cursor = this.cursor + 1 >= count ? 0 : this.cursor + 1;
+    for (let i = 0; i < count; i++) {
+      const channel = channels[(this.cursor + i) % count];
+      if (
+        channel.inFlight >= cap ||
+        channel.retiring ||
+        this.config.outliers?.blocks(channel.target)
+      )
+        continue;
+      const trueRank = rankOf(channel.state());
+      if (trueRank === ChannelRank.Unusable) {
+        sawShutdown = true;
+        continue;
+      }
+      const rank = avoid === undefined ? trueRank : trueRank + this.retryPenalty(channel, avoid);
+      if (rank < bestRank || (rank === bestRank && channel.inFlight < best!.inFlight)) {
+        best = channel;
+        bestRank = rank;
+        bestTrueRank = trueRank;
+      }
+    }
+    if (sawShutdown) this.onShutdownSeen();
+    return { channel: best, rank: bestTrueRank };
+  }
+
+  /** The channel with the fewest calls, full or not: for a call that cannot wait. */
+  leastLoaded(): PooledChannel {
+    return this.channels.all.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+  }
+
+  /**
+   * How much worse a channel looks to a retry: the channel that just failed
+   * ranks below a connecting one, and its backend's other channels below
+   * other backends' channels.
+   */
+  private retryPenalty(channel: PooledChannel, avoid: PooledChannel): number {
+    if (channel === avoid) return 1.5;
+    return channel.target === avoid.target && this.config.targets.length > 1 ? 0.75 : 0;
+  }
+}
