@@ -2,18 +2,18 @@ import { connectivityState, status } from '@grpc/grpc-js';
 import { callFailures } from '../errors/call-failures.js';
 import type { GrpcChannelStats } from '../interfaces/stats.interface.js';
 import type { ChannelPoolConfig, ChannelReplacedListener } from './channel-pool-config.js';
-import { ChannelRank } from './channel-rank.js';
 import { ChannelReplacement } from './channel-replacement.js';
 import { ChannelRotation } from './channel-rotation.js';
 import { ChannelSelector } from './channel-selector.js';
 import { ChannelSet } from './channel-set.js';
 import { IdleSweep } from './idle-sweep.js';
-import { Lease } from './lease.js';
+import type { Lease } from './lease.js';
+import { outlierOutcome } from './outlier-detector.js';
 import { PoolGrowth } from './pool-growth.js';
 import type { ChannelStateListener, PooledChannel } from './pooled-channel.js';
 import { SlotGranter } from './slot-granting.js';
+import { SlotLender } from './slot-lender.js';
 import type { SlotRequester } from './slot-waiter.js';
-import { outlierOutcome } from './outlier-detector.js';
 
 export type { ChannelPoolConfig } from './channel-pool-config.js';
 
@@ -23,10 +23,10 @@ const noop = (): void => undefined;
  * The channels of one client and the slots on them. Channels are shared, not
  * lent: a call takes a slot on the least-loaded usable channel; the pool
  * grows when every channel is full and queues (bounded in length and time)
- * once it is at `maxChannels`. This class coordinates; each concern has its
- * own part: `ChannelSelector` picks, `PoolGrowth` and `IdleSweep` size the
- * pool, `SlotGranter` queues, `ChannelReplacement` and `ChannelRotation`
- * replace channels.
+ * once it is at `maxChannels`. This class only coordinates: `ChannelSelector`
+ * picks, `SlotLender` lends, `PoolGrowth` and `IdleSweep` size the pool,
+ * `SlotGranter` queues, `ChannelReplacement` and `ChannelRotation` replace
+ * channels.
  */
 export class ChannelPool {
   private readonly channels: ChannelSet;
@@ -36,9 +36,8 @@ export class ChannelPool {
   private readonly granter: SlotGranter;
   private readonly rotation: ChannelRotation;
   private readonly replacement: ChannelReplacement;
+  private readonly lender: SlotLender;
   private closed = false;
-  private acquisitions = 0;
-  private hits = 0;
   private readonly releaseSlot = (): void => {
     this.rotation.closeDrained();
     this.granter.grantWaiting();
@@ -73,6 +72,7 @@ export class ChannelPool {
     this.selector = new ChannelSelector(this.channels, config, () =>
       this.replacement.replaceShutdown(),
     );
+    this.lender = new SlotLender(this.selector, this.growth, config, this.releaseSlot);
     this.granter = new SlotGranter(this.channels, config, () => this.tryLease(undefined, true));
   }
 
@@ -113,10 +113,7 @@ export class ChannelPool {
    */
   acquireNow(): Lease {
     if (this.closed) throw callFailures.closed(this.config.label);
-    const lease = this.tryLease();
-    if (lease !== undefined) return lease;
-    const leastLoaded = this.selector.leastLoaded();
-    return this.leaseOn(leastLoaded, leastLoaded.state() === connectivityState.READY, false);
+    return this.tryLease() ?? this.lender.leaseAnyway();
   }
 
   get inFlight(): number {
@@ -133,12 +130,12 @@ export class ChannelPool {
 
   /** Calls that found a free slot on a READY channel at once, over all calls (1 before any). */
   hitRate(): number {
-    return this.acquisitions === 0 ? 1 : this.hits / this.acquisitions;
+    return this.lender.hitRate();
   }
 
   /** Slots handed out so far, and those that were hits. */
   slotCounts(): { total: number; hits: number } {
-    return { total: this.acquisitions, hits: this.hits };
+    return this.lender.counts();
   }
 
   /** The open channels, for diagnostics; the pool alone adds and removes them. */
@@ -174,21 +171,6 @@ export class ChannelPool {
 
   /** A slot now, if there is one; `waited`: the caller comes from the queue, so it is no hit. */
   private tryLease(avoid?: PooledChannel, waited = false): Lease | undefined {
-    if (this.closed) return undefined;
-    const { channel, rank } = this.selector.pick(avoid);
-    if (channel !== undefined && rank === ChannelRank.Ready)
-      return this.leaseOn(channel, true, !waited);
-    // Grow when every channel is full, or when the only room is on a failing channel.
-    if (this.growth.canGrow && (channel === undefined || rank === ChannelRank.Failing)) {
-      return this.leaseOn(this.growth.grow(), false, false);
-    }
-    return channel === undefined ? undefined : this.leaseOn(channel, false, false);
-  }
-
-  private leaseOn(channel: PooledChannel, ready: boolean, hit: boolean): Lease {
-    this.config.outliers?.placed(channel.target);
-    this.acquisitions++;
-    if (hit) this.hits++;
-    return new Lease(channel, this.releaseSlot, ready);
+    return this.closed ? undefined : this.lender.tryLease(avoid, waited);
   }
 }

@@ -4,7 +4,7 @@ import type { ChannelSet } from './channel-set.js';
 import type { PooledChannel } from './pooled-channel.js';
 
 // Which channel a new call goes to. It only picks: growing the pool when the
-// pick is poor is the pool's decision, replacing SHUTDOWN channels is
+// pick is poor is SlotLender's decision, replacing SHUTDOWN channels is
 // ChannelReplacement's.
 
 /** A pick: the channel (none when no channel has room) and its rank, without any retry penalty. */

@@ -1,11 +1,10 @@
 import type { PooledChannel } from './pooled-channel.js';
 
-/**
- * The pool's channels: one list that selection, growth, the idle sweep,
- * replacement and rotation all read. Channels come and go only through here,
- * so the links between a channel and its successor (and the count of
- * retiring channels) stay true whichever part takes a channel out.
- */
+// The pool's channels: one list that selection, growth, the idle sweep,
+// replacement and rotation all read. Channels come and go only through here,
+// so the links between a channel and its successor (and the count of
+// retiring channels) stay true whichever part takes a channel out.
+
 export class ChannelSet {
   private readonly channels: PooledChannel[] = [];
   private nextId = 1;
