@@ -43,16 +43,19 @@ export async function runLoad(
   const elapsedS = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   latencies.sort((a, b) => a - b);
-  const at = (q: number): number =>
-    latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] ?? NaN;
   return {
     callsPerSecond: latencies.length / elapsedS,
-    p50: at(0.5),
-    p95: at(0.95),
-    p99: at(0.99),
+    p50: percentile(latencies, 0.5),
+    p95: percentile(latencies, 0.95),
+    p99: percentile(latencies, 0.99),
     errors,
     cpuMicrosPerCall: (cpu.user + cpu.system) / Math.max(1, latencies.length),
   };
+}
+
+/** The value at quantile `q` of ascending `sorted` values (NaN when there are none). */
+export function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
 }
 
 export function median(values: number[]): number {

@@ -20,6 +20,7 @@ import {
   rawGrpcObservable,
   type Contender,
 } from './contenders.js';
+import { runInterleaved } from './interleaved-load.js';
 import { median, runLoad, type LoadResult } from './load.js';
 import { nestChat, poolAsyncChat, poolChat, rawChat } from './stream-contenders.js';
 import { telemetryContenders } from './telemetry-contenders.js';
@@ -41,6 +42,11 @@ interface Scenario {
   targets: [number, number, number?, ('calls/s' | 'p99')?][];
   /** Stop each run after this many calls (with `durationMs` as the bound). Default: time only. */
   calls?: number;
+  /**
+   * With `calls` and one caller: the clients take turns call by call
+   * instead of round by round (bench/interleaved-load.ts), for tail latency.
+   */
+  interleaveCalls?: boolean;
   /** Stream messages one call carries: the table then also gives messages/s. */
   messagesPerCall?: number;
 }
@@ -153,6 +159,7 @@ const scenarios: Scenario[] = [
     concurrency: 1,
     durationMs: 60_000,
     calls: ONE_CALLER_CALLS,
+    interleaveCalls: true,
     contenders: ([url]) => [
       rawGrpcClients(url, 1, 'echo', 0),
       nestClientGrpcProxy(url, 'echo', 0),
@@ -220,6 +227,16 @@ async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
     // Warm-up: connections open and code paths compile before anything counts.
     for (const contender of contenders) await measure(contender, scenario.concurrency, 500);
     for (let round = 1; round <= ROUNDS; round++) {
+      if (scenario.interleaveCalls) {
+        process.stdout.write(`  [${scenario.id}] round ${round}/${ROUNDS}: all, call by call ...`);
+        const results = await runInterleaved(
+          contenders.map((contender) => contender.call),
+          scenario.calls ?? 1000,
+        );
+        results.forEach((result, i) => perContender[i].push(result));
+        process.stdout.write(` p99 ${results.map((r) => r.p99.toFixed(2)).join(' / ')} ms\n`);
+        continue;
+      }
       for (const [i, contender] of contenders.entries()) {
         process.stdout.write(`  [${scenario.id}] round ${round}/${ROUNDS}: ${contender.name} ...`);
         const result = await measure(
