@@ -8,7 +8,15 @@ import { percentile } from './load.js';
  * rounds of seconds each would hand one client a noisy second and not the
  * others. CPU is measured around each call and charged to its client.
  */
-export async function runInterleaved(calls: CallFn[], perClient: number): Promise<LoadResult[]> {
+export interface InterleavedResult extends LoadResult {
+  /** Every successful call's latency in ms, ascending: rounds pool them for steadier tails. */
+  latencies: number[];
+}
+
+export async function runInterleaved(
+  calls: CallFn[],
+  perClient: number,
+): Promise<InterleavedResult[]> {
   const latencies = calls.map((): number[] => []);
   const cpuMicros = calls.map(() => 0);
   const errors = calls.map(() => 0);
@@ -38,6 +46,7 @@ export async function runInterleaved(calls: CallFn[], perClient: number): Promis
       p99: percentile(sorted, 0.99),
       errors: errors[i],
       cpuMicrosPerCall: cpuMicros[i] / Math.max(1, sorted.length),
+      latencies: sorted,
     };
   });
 }
