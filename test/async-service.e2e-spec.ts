@@ -152,6 +152,64 @@ describe('getAsyncService: the four call kinds for async/await', () => {
     expect(error.details).toContain('options.signal must be an AbortSignal');
   });
 
+  it('options are read once: what is checked is what is used, and options that throw are INVALID_ARGUMENT', async () => {
+    let reads = 0;
+    const shifty = {
+      get timeoutMs() {
+        return reads++ === 0 ? 1000 : 1e300;
+      },
+    };
+    expect((await echo.echo({ message: 'once' }, undefined, shifty)).message).toBe('once');
+    expect(reads).toBe(1);
+    const throwing = {
+      get timeoutMs(): number {
+        throw new Error('getter failed');
+      },
+    };
+    const error = await failure(echo.echo({ message: 'x' }, undefined, throwing));
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
+    expect(error.message).toMatch(/options could not be read: getter failed/);
+    const notAServerCall = await failure(
+      echo.echo({ message: 'x' }, undefined, { parent: {} } as GrpcPoolCallOptions),
+    );
+    expect(notAServerCall.code).toBe(status.INVALID_ARGUMENT);
+    expect(notAServerCall.message).toMatch(
+      /options\.parent must be the call a grpc-js server handler received/,
+    );
+    await waitFor(() => pool.stats().inFlight === 0, 2000);
+  });
+
+  it('a request source that never waits still lets the event loop run between messages', async () => {
+    // Count the messages read between two turns of the event loop.
+    let pulled = 0;
+    let pulledAtLastTurn = 0;
+    let mostInOneTurn = 0;
+    let turning = true;
+    const turn = () => {
+      pulledAtLastTurn = pulled;
+      if (turning) setImmediate(turn);
+    };
+    setImmediate(turn);
+    const endless: Iterable<{ message: string }> = {
+      [Symbol.iterator]: () => ({
+        next: () => {
+          pulled++;
+          mostInOneTurn = Math.max(mostInOneTurn, pulled - pulledAtLastTurn);
+          return { value: { message: 'x' }, done: false };
+        },
+      }),
+    };
+    try {
+      const error = await failure(echo.collect(endless, undefined, { timeoutMs: 300 }));
+      expect(error.code).toBe(status.DEADLINE_EXCEEDED);
+    } finally {
+      turning = false;
+    }
+    // Without the turns, 131,000 messages (about 1 MB) went in one go, until write() returned false.
+    expect(pulled).toBeGreaterThan(1000);
+    expect(mostInOneTurn).toBeLessThan(1000);
+  });
+
   it('a deadline surfaces as DEADLINE_EXCEEDED', async () => {
     const error = await failure(echo.slow({ delayMs: 2000 }, undefined, { timeoutMs: 50 }));
     expect(error.code).toBe(status.DEADLINE_EXCEEDED);
@@ -340,6 +398,80 @@ describe('getAsyncService: AbortSignal and early exits', () => {
     const reply = await echo.echo({ message: 'done' }, undefined, { signal: controller.signal });
     controller.abort();
     expect(reply.message).toBe('done');
+  });
+
+  it('an abort from inside onTrailer or onHeader, once the outcome is known, changes nothing', async () => {
+    const before = pool.stats().calls;
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    const reply = await echo.echo({ message: 'kept' }, undefined, {
+      signal: controller.signal,
+      onTrailer: abort,
+    });
+    expect(reply.message).toBe('kept');
+    const failed = await failure(
+      echo.echo({ message: 'x', failWith: status.NOT_FOUND }, undefined, {
+        signal: new AbortController().signal,
+        onTrailer: abort,
+      }),
+    );
+    expect(failed.code).toBe(status.NOT_FOUND);
+    const streamed: string[] = [];
+    const streamAbort = new AbortController();
+    for await (const r of echo.count({ count: 2 }, undefined, {
+      signal: streamAbort.signal,
+      onTrailer: () => streamAbort.abort(),
+    }))
+      streamed.push(r.message);
+    expect(streamed).toEqual(['0', '1']);
+    await waitFor(() => pool.stats().inFlight === 0, 2000);
+    const after = pool.stats().calls;
+    // Each call counted once: three started, two OK, one NOT_FOUND.
+    expect(after.started - before.started).toBe(3);
+    expect(after.ok - before.ok).toBe(2);
+    expect(after.failed - before.failed).toBe(1);
+  });
+
+  it('a signal shared by many concurrent calls gets one listener, and its abort ends them all', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const controller = new AbortController();
+      const calls = Array.from({ length: 30 }, (_, i) =>
+        failure(
+          echo.slow({ delayMs: 5000, message: String(i) }, undefined, {
+            signal: controller.signal,
+          }),
+        ),
+      );
+      await waitFor(() => pool.stats().queued === 29, 2000, 'one call running, 29 queued');
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+      controller.abort();
+      const errors = await Promise.all(calls);
+      expect(errors.every((error) => error.name === 'AbortError')).toBe(true);
+      await waitFor(() => pool.stats().inFlight === 0 && pool.stats().queued === 0, 2000);
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('a signal-like object that cannot be listened to fails the call with INVALID_ARGUMENT, holding nothing', async () => {
+    const broken = {
+      aborted: false,
+      reason: undefined,
+      addEventListener: () => {
+        throw new Error('no listeners here');
+      },
+      removeEventListener: () => undefined,
+    } as unknown as AbortSignal;
+    const error = await failure(echo.echo({ message: 'x' }, undefined, { signal: broken }));
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
+    expect(error.message).toMatch(/options\.signal could not be watched: no listeners here/);
+    expect(pool.stats().inFlight).toBe(0);
   });
 
   it('a long-lived signal shared by many calls holds no listener once they end', async () => {

@@ -85,6 +85,27 @@ describe('typed clients: ts-proto output through both facades, against a real se
     expect((await echo.slow({ delayMs: 1, message: 'late' })).message).toBe('late');
   });
 
+  it('a definition naming methods the loaded service lacks fails at getAsyncService(), naming them', () => {
+    const newer = {
+      ...EchoServiceDefinition,
+      methods: { ...EchoServiceDefinition.methods, shout: EchoServiceDefinition.methods.echo },
+    };
+    expect(() => pool.getAsyncService(newer)).toThrow(
+      /service "test\.v1\.EchoService" as loaded has no method shout/,
+    );
+  });
+
+  it('something that is neither a name nor a definition fails as an unknown service, saying what it got', () => {
+    for (const notADefinition of [null, {}, []]) {
+      expect(() => pool.getAsyncService(notADefinition as unknown as string)).toThrow(
+        GrpcUnknownServiceError,
+      );
+    }
+    expect(() => pool.getAsyncService(null as unknown as string)).toThrow(
+      /not a service name or a generated service definition: null/,
+    );
+  });
+
   it('a definition of a service the client did not load fails as an unknown name does', () => {
     const stranger = { ...EchoServiceDefinition, name: 'Stranger', fullName: 'other.v1.Stranger' };
     expect(() => pool.getAsyncService(stranger)).toThrow(GrpcUnknownServiceError);

@@ -1,6 +1,17 @@
 import type { RequestSink, RequestSource } from './request-source.js';
 
 /**
+ * Messages read in a row without the event loop getting a turn. A source
+ * that never has to wait (an endless array-like iterator, an async generator
+ * without an await) would otherwise be read until HTTP/2's own buffer is
+ * full, 131,000 small messages (about 1 MB) in one go, while timers,
+ * deadlines and aborts wait.
+ */
+const MESSAGES_PER_TURN = 256;
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
  * A request stream the call pulls from an `AsyncIterable` or `Iterable`:
  * nothing is read before the call is on the wire, and the next message is
  * read only while the connection takes more (a `write()` that returns false
@@ -46,6 +57,7 @@ export class IterableRequestStream<T> implements RequestSource<T> {
         ? (this.source as AsyncIterable<T>)[Symbol.asyncIterator]()
         : (this.source as Iterable<T>)[Symbol.iterator]();
       const iterator = this.iterator;
+      let inThisTurn = 0;
       while (!this.stopped) {
         const result = asynchronous
           ? await iterator.next()
@@ -56,6 +68,12 @@ export class IterableRequestStream<T> implements RequestSource<T> {
           return sink.end();
         }
         if (!sink.write(result.value)) await this.drained(sink);
+        // 'drain' comes on process.nextTick while grpc-js hands writes to HTTP/2 at once: waiting
+        // for it is no turn of the event loop, so messages are counted across drains too.
+        if (++inThisTurn >= MESSAGES_PER_TURN) {
+          await nextTurn();
+          inThisTurn = 0;
+        }
       }
     } catch (error: unknown) {
       this.iterator = undefined;

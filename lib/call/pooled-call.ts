@@ -2,6 +2,7 @@ import { status, type Metadata, type ServiceError } from '@grpc/grpc-js';
 import { AsyncResource } from 'node:async_hooks';
 import type { Unsubscribable } from 'rxjs';
 import { GrpcCallAbortedError } from '../errors/call-aborted.error.js';
+import { callFailures } from '../errors/call-failures.js';
 import { GrpcPoolCallError } from '../errors/grpc-call.error.js';
 import { backoffMs, neverReachedServer, serverPushback } from '../policies/retry-policy.js';
 import type { Lease } from '../pool/lease.js';
@@ -11,6 +12,7 @@ import type { PoolMethod } from '../proto/service-catalog.js';
 import type { GrpcCallContext } from '../interfaces/call-interceptor.interface.js';
 import { CallRecorder } from '../telemetry/call-recorder.js';
 import type { MethodTelemetry } from '../telemetry/method-telemetry.js';
+import { unwatchAbort, watchAbort, type AbortWatcher } from './abort-watch.js';
 import { asServiceError } from './as-service-error.js';
 import { runAfterAttempt, runBeforeAttempt } from './attempt-interceptors.js';
 import type { AbortableCall } from './call-admission.js';
@@ -38,7 +40,7 @@ const noop = (): void => undefined;
  */
 export class PooledCall
   extends AsyncResource
-  implements SlotRequester, CallSink<object>, Unsubscribable, AbortableCall
+  implements SlotRequester, CallSink<object>, Unsubscribable, AbortableCall, AbortWatcher
 {
   private lease: Lease | undefined;
   private call: CancellableCall | undefined;
@@ -100,13 +102,19 @@ export class PooledCall
           new GrpcCallAbortedError(this.method.path, signal.reason, 'before it was sent'),
         );
       }
-      signal.addEventListener('abort', this, { once: true });
+      try {
+        watchAbort(signal, this);
+      } catch (error: unknown) {
+        const reason = error instanceof Error ? error.message : String(error);
+        const problem = `options.signal could not be watched: ${reason}`;
+        return this.fail(callFailures.invalidArgument(this.context.label, problem));
+      }
     }
     this.begin();
   }
 
-  /** The signal aborted (an `EventListener` object: no closure per call). */
-  handleEvent(): void {
+  /** The signal aborted. */
+  aborted(): void {
     const reason = this.prepared.signal?.reason;
     this.runInAsyncScope(
       this.fail,
@@ -284,7 +292,11 @@ export class PooledCall
 
   private complete(): void {
     if (this.done) return;
+    // The outcome is decided: an abort from here on (say, from onTrailer) changes nothing.
+    this.stopWatchingSignal();
     if (this.wantsResponseMetadata && !this.reportMetadata()) return;
+    // A callback may have ended the call (a `return()` on its iterator): it is counted once.
+    if (this.done) return;
     this.done = true;
     this.finished(status.OK, '');
     this.subscriber.complete();
@@ -357,7 +369,7 @@ export class PooledCall
 
   unsubscribe(): void {
     this.context.admission.finished(this);
-    this.prepared.signal?.removeEventListener('abort', this);
+    this.stopWatchingSignal();
     // Still queued, running or between attempts: the caller cancelled the call.
     const interrupted = this.queued || this.attemptOpen || this.retryTimer !== undefined;
     this.leaveQueue();
@@ -379,11 +391,18 @@ export class PooledCall
   private fail(error: ServiceError): void {
     if (this.done) return;
     this.leaveQueue();
+    this.stopWatchingSignal();
     // The attempt's trailers (from the server, or grpc-js's own status) go with the failure it delivers.
     if (this.wantsResponseMetadata && !this.reportMetadata()) return;
+    if (this.done) return;
     this.done = true;
     this.finished(error.code, error.details ?? '');
     this.subscriber.error(error);
+  }
+
+  private stopWatchingSignal(): void {
+    const { signal } = this.prepared;
+    if (signal !== undefined) unwatchAbort(signal, this);
   }
 
   /** Schedules the next attempt when policy, safety, budget and deadline all allow; else false. */

@@ -2,6 +2,7 @@ import { Metadata, type CallOptions, type Interceptor } from '@grpc/grpc-js';
 import { callFailures } from '../errors/call-failures.js';
 import type { GrpcCallInterceptor } from '../interfaces/call-interceptor.interface.js';
 import type { GrpcPoolCallOptions } from '../interfaces/call-options.interface.js';
+import { isPlainObject } from '../options/option-rules.js';
 import { callArgumentsProblem } from '../options/validate-call-options.js';
 import { inheritedDeadline } from '../interceptors/request-budget.js';
 import { resolveRetryPolicy, type RetryPolicy } from '../policies/retry-policy.js';
@@ -49,6 +50,7 @@ export function prepareCall(
   optionsArg: unknown,
 ): PreparedCall {
   if (metadataArg === undefined && optionsArg === undefined) return prepareDefaultCall(defaults);
+  optionsArg = readOptionsOnce(label, optionsArg);
   const problem = callArgumentsProblem(metadataArg, optionsArg);
   if (problem !== undefined) throw callFailures.invalidArgument(label, problem);
   const {
@@ -87,6 +89,20 @@ export function prepareCall(
     onTrailer,
     signal,
   };
+}
+
+/**
+ * A copy of the options, each read once: what is checked is what is used,
+ * even when a getter answers differently the second time. Options that
+ * throw when read fail the call with INVALID_ARGUMENT.
+ */
+function readOptionsOnce(label: string, options: unknown): unknown {
+  try {
+    return isPlainObject(options) ? { ...options } : options;
+  } catch (error: unknown) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw callFailures.invalidArgument(label, `options could not be read: ${reason}`);
+  }
 }
 
 /**

@@ -44,7 +44,7 @@ import { PoolEventLog } from './pool-event-log.js';
 import { poolState } from './pool-state.js';
 import { createServiceFacade } from '../facades/observable/service-facade.js';
 import { createAsyncServiceFacade } from '../facades/async/async-service-facade.js';
-import { definitionName } from '../facades/async/definition-name.js';
+import { checkDefinitionMethods, definitionName } from '../facades/async/service-definition.js';
 import { PoolTelemetry } from '../telemetry/pool-telemetry.js';
 import { gaugeSourceOf } from '../telemetry/pool-gauges.js';
 
@@ -177,6 +177,9 @@ export class GrpcPool
     if (facade === undefined) {
       facade = createAsyncServiceFacade(this.context, found);
       this.asyncServices.set(found.fullName, facade);
+    }
+    if (typeof service !== 'string') {
+      checkDefinitionMethods(this.name, found.fullName, service, facade);
     }
     return facade;
   }

@@ -41,7 +41,7 @@ type Builtin = string | number | boolean | bigint | symbol | null | undefined | 
 export type GrpcDeepPartial<Message> = Message extends Builtin
   ? Message
   : Message extends readonly (infer Element)[]
-    ? GrpcDeepPartial<Element>[]
+    ? readonly GrpcDeepPartial<Element>[]
     : { [Field in keyof Message]?: GrpcDeepPartial<Message[Field]> };
 
 /** The message a codec decodes to (ts-proto's `MessageFns<T>`), or the type itself when it is not a codec. */
@@ -49,13 +49,27 @@ type MessageOf<Codec> = Codec extends { decode(...input: never[]): infer Message
   ? Message
   : Codec;
 
-type RequestOf<Method extends GrpcMethodDefinition> = Method['requestStream'] extends true
-  ? GrpcRequestStream<GrpcDeepPartial<MessageOf<Method['requestType']>>>
-  : GrpcDeepPartial<MessageOf<Method['requestType']>>;
+/**
+ * By which side streams. A definition that says only `boolean` (not written
+ * `as const`) could be either, so it types as either rather than wrongly as one.
+ */
+type Streaming<Flag extends boolean, Streams, Single> = boolean extends Flag
+  ? Streams | Single
+  : Flag extends true
+    ? Streams
+    : Single;
 
-type ResponseOf<Method extends GrpcMethodDefinition> = Method['responseStream'] extends true
-  ? AsyncIterableIterator<MessageOf<Method['responseType']>>
-  : Promise<MessageOf<Method['responseType']>>;
+type RequestOf<Method extends GrpcMethodDefinition> = Streaming<
+  Method['requestStream'],
+  GrpcRequestStream<GrpcDeepPartial<MessageOf<Method['requestType']>>>,
+  GrpcDeepPartial<MessageOf<Method['requestType']>>
+>;
+
+type ResponseOf<Method extends GrpcMethodDefinition> = Streaming<
+  Method['responseStream'],
+  AsyncIterableIterator<MessageOf<Method['responseType']>>,
+  Promise<MessageOf<Method['responseType']>>
+>;
 
 /**
  * A service definition (ts-proto `outputServices=generic-definitions`) as

@@ -90,14 +90,24 @@ export function grpcCallOptionsProblem(
       `credentials.createFromMetadataGenerator() (got ${describe(credentials)})`
     );
   }
-  if (parent != null && typeof parent !== 'object') {
-    return `options.parent must be an object (got ${describe(parent)})`;
+  // grpc-js reads the parent's deadline and listens for its cancellation.
+  if (parent != null && !isServerCall(parent)) {
+    return (
+      `options.parent must be the call a grpc-js server handler received, with getDeadline() ` +
+      `and on() (got ${describe(parent)})`
+    );
   }
   return (
     deadlineProblem(deadline) ??
     interceptorsProblem(options.interceptors, nativeInterceptorsOnly) ??
     providersProblem(options.interceptor_providers)
   );
+}
+
+function isServerCall(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const call = value as { getDeadline?: unknown; on?: unknown };
+  return typeof call.getDeadline === 'function' && typeof call.on === 'function';
 }
 
 function isOptionsObject(value: unknown): value is Record<string, unknown> {

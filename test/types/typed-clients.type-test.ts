@@ -7,7 +7,12 @@
  */
 import { Metadata } from '@grpc/grpc-js';
 import { of, type Observable } from 'rxjs';
-import type { GrpcPool, PooledAsyncService, PooledService } from '../../lib/index.js';
+import type {
+  GrpcDeepPartial,
+  GrpcPool,
+  PooledAsyncService,
+  PooledService,
+} from '../../lib/index.js';
 import {
   EchoServiceDefinition,
   type CountRequest,
@@ -92,4 +97,35 @@ export async function asyncService(pool: GrpcPool): Promise<string[]> {
   // @ts-expect-error: signal is an AbortSignal
   await echo.echo({}, undefined, { signal: 'abort' });
   return [...seen, notOne.message];
+}
+
+/** A definition not written `as const`: which sides stream is only `boolean`. */
+interface LooseDefinition {
+  name: string;
+  fullName: string;
+  methods: {
+    collect: {
+      requestType: typeof EchoServiceDefinition.methods.collect.requestType;
+      responseType: typeof EchoServiceDefinition.methods.collect.responseType;
+      requestStream: boolean;
+      responseStream: boolean;
+    };
+  };
+}
+
+export async function looselyTypedDefinition(
+  pool: GrpcPool,
+  loose: LooseDefinition,
+): Promise<unknown> {
+  const echo = pool.getAsyncService(loose);
+  // Either shape of request is allowed, and either shape of response comes back.
+  const fromArray = await echo.collect([{ message: 'a' }]);
+  // @ts-expect-error: a loosely typed method may stream its response: not one EchoReply
+  const one: EchoReply = await echo.collect({ message: 'b' });
+  return [fromArray, one];
+}
+
+export function partialRequests(): GrpcDeepPartial<{ ids: string[]; nested: { ok: boolean } }>[] {
+  const ids: readonly string[] = ['a', 'b'];
+  return [{ ids }, { nested: {} }, {}];
 }
