@@ -13,6 +13,13 @@ export { GrpcUnknownServiceError } from './errors/unknown-service.error.js';
 export { GrpcPoolCallError } from './errors/grpc-call.error.js';
 export { GrpcCallAbortedError } from './errors/call-aborted.error.js';
 export { isGrpcServiceError } from './errors/is-grpc-service-error.js';
+export { statusDetailsOf } from './details/attach-status-details.js';
+export {
+  grpcStatusError,
+  type GrpcStatusError,
+  type GrpcStatusErrorOptions,
+} from './details/grpc-status-error.js';
+export type * from './interfaces/status-details.interface.js';
 export {
   GrpcToHttpExceptionFilter,
   type GrpcHttpErrorBody,

@@ -2,6 +2,7 @@ import { status, type Metadata, type ServiceError } from '@grpc/grpc-js';
 import { AsyncResource } from 'node:async_hooks';
 import type { Unsubscribable } from 'rxjs';
 import { GrpcCallAbortedError } from '../errors/call-aborted.error.js';
+import { attachStatusDetails } from '../details/attach-status-details.js';
 import { callFailures } from '../errors/call-failures.js';
 import { GrpcPoolCallError } from '../errors/grpc-call.error.js';
 import { backoffMs, neverReachedServer, serverPushback } from '../policies/retry-policy.js';
@@ -397,7 +398,7 @@ export class PooledCall
     if (this.done) return;
     this.done = true;
     this.finished(error.code, error.details ?? '');
-    this.subscriber.error(error);
+    this.subscriber.error(attachStatusDetails(error));
   }
 
   private stopWatchingSignal(): void {

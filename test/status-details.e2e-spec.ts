@@ -1,0 +1,287 @@
+import {
+  Metadata,
+  Server,
+  ServerCredentials,
+  loadPackageDefinition,
+  status,
+  type GrpcObject,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type ServiceClientConstructor,
+  type sendUnaryData,
+} from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Controller } from '@nestjs/common';
+import { GrpcMethod, RpcException } from '@nestjs/microservices';
+import { firstValueFrom, toArray } from 'rxjs';
+import {
+  grpcStatusError,
+  statusDetailsOf,
+  type GrpcPool,
+  type GrpcStatusDetailInput,
+} from '../lib/index.js';
+import { closeTestPool } from './support/close-test-pool.js';
+import { createEchoPool, type EchoAsyncService, type EchoService } from './support/echo-client.js';
+import { startEchoMicroservice, type EchoMicroservice } from './support/echo-microservice.js';
+import { failure } from './support/failure.js';
+import { ECHO_PROTO } from './support/protos.js';
+
+const RPC = 'type.googleapis.com/google.rpc.';
+
+/** One of every standard detail type, as a server sends them. */
+const EVERY_DETAIL: GrpcStatusDetailInput[] = [
+  {
+    '@type': `${RPC}ErrorInfo`,
+    reason: 'OUT_OF_STOCK',
+    domain: 'shop.example',
+    metadata: { sku: 'a-1' },
+  },
+  { '@type': `${RPC}RetryInfo`, retryDelay: { seconds: 2, nanos: 500_000_000 } },
+  { '@type': `${RPC}DebugInfo`, stackEntries: ['at order.ts:12'], detail: 'internal' },
+  {
+    '@type': `${RPC}QuotaFailure`,
+    violations: [{ subject: 'user:1', description: 'daily limit' }],
+  },
+  {
+    '@type': `${RPC}PreconditionFailure`,
+    violations: [{ type: 'TOS', subject: 'user:1', description: 'terms not accepted' }],
+  },
+  {
+    '@type': `${RPC}BadRequest`,
+    fieldViolations: [
+      { field: 'quantity', description: 'must be at least 1' },
+      { field: 'sku', description: 'unknown', reason: 'UNKNOWN_SKU' },
+    ],
+  },
+  { '@type': `${RPC}RequestInfo`, requestId: 'req-7', servingData: 'pod-3' },
+  {
+    '@type': `${RPC}ResourceInfo`,
+    resourceType: 'order',
+    resourceName: 'orders/9',
+    owner: 'user:1',
+    description: 'not found',
+  },
+  { '@type': `${RPC}Help`, links: [{ description: 'docs', url: 'https://example.com/help' }] },
+  { '@type': `${RPC}LocalizedMessage`, locale: 'fr-FR', message: 'quantité invalide' },
+  { '@type': 'type.googleapis.com/acme.v1.Custom', value: new Uint8Array([1, 2, 3]) },
+];
+
+/** What the client decodes them to: every field present, as the public types say. */
+const DECODED = [
+  {
+    '@type': `${RPC}ErrorInfo`,
+    reason: 'OUT_OF_STOCK',
+    domain: 'shop.example',
+    metadata: { sku: 'a-1' },
+  },
+  { '@type': `${RPC}RetryInfo`, retryDelay: { seconds: 2, nanos: 500_000_000 } },
+  { '@type': `${RPC}DebugInfo`, stackEntries: ['at order.ts:12'], detail: 'internal' },
+  {
+    '@type': `${RPC}QuotaFailure`,
+    violations: [
+      {
+        subject: 'user:1',
+        description: 'daily limit',
+        apiService: '',
+        quotaMetric: '',
+        quotaId: '',
+        quotaDimensions: {},
+        quotaValue: 0,
+      },
+    ],
+  },
+  {
+    '@type': `${RPC}PreconditionFailure`,
+    violations: [{ type: 'TOS', subject: 'user:1', description: 'terms not accepted' }],
+  },
+  {
+    '@type': `${RPC}BadRequest`,
+    fieldViolations: [
+      { field: 'quantity', description: 'must be at least 1', reason: '', localizedMessage: null },
+      { field: 'sku', description: 'unknown', reason: 'UNKNOWN_SKU', localizedMessage: null },
+    ],
+  },
+  { '@type': `${RPC}RequestInfo`, requestId: 'req-7', servingData: 'pod-3' },
+  {
+    '@type': `${RPC}ResourceInfo`,
+    resourceType: 'order',
+    resourceName: 'orders/9',
+    owner: 'user:1',
+    description: 'not found',
+  },
+  { '@type': `${RPC}Help`, links: [{ description: 'docs', url: 'https://example.com/help' }] },
+  { '@type': `${RPC}LocalizedMessage`, locale: 'fr-FR', message: 'quantité invalide' },
+  { '@type': 'type.googleapis.com/acme.v1.Custom', value: new Uint8Array([1, 2, 3]) },
+];
+
+interface DetailsServer {
+  address: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A grpc-js server whose Echo fails with every detail type (or, for the
+ * message 'malformed', with a details trailer that is not a Status), and
+ * whose Count streams two messages, then fails the same way.
+ */
+async function startDetailsServer(): Promise<DetailsServer> {
+  const proto = loadPackageDefinition(loadSync(ECHO_PROTO)) as unknown as {
+    test: { v1: GrpcObject };
+  };
+  const service = (proto.test.v1.EchoService as ServiceClientConstructor).service;
+  const errorFor = (message: string) => {
+    if (message !== 'malformed') {
+      return grpcStatusError({
+        code: status.INVALID_ARGUMENT,
+        message: 'bad order',
+        details: EVERY_DETAIL,
+      });
+    }
+    const metadata = new Metadata();
+    metadata.set('grpc-status-details-bin', Buffer.from([0xff, 0xff, 0xff, 0x01]));
+    metadata.set('x-kept', 'yes');
+    return { code: status.FAILED_PRECONDITION, details: 'garbled', metadata };
+  };
+  const server = new Server();
+  server.addService(service, {
+    Echo: (call: ServerUnaryCall<{ message: string }, object>, callback: sendUnaryData<object>) =>
+      callback(errorFor(call.request.message)),
+    Count: (call: ServerWritableStream<{ count: number }, object>) => {
+      call.write({ message: '0' });
+      call.write({ message: '1' });
+      call.emit('error', errorFor(''));
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
+  );
+  return {
+    address: `127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
+  };
+}
+
+describe('rich error details (google.rpc.Status in grpc-status-details-bin)', () => {
+  let server: DetailsServer;
+  let pool: GrpcPool;
+
+  beforeAll(async () => {
+    server = await startDetailsServer();
+    pool = createEchoPool(server.address);
+  });
+  afterAll(() => closeTestPool(pool, server));
+
+  it('every standard detail type reaches error.statusDetails through getService(), code and details unchanged', async () => {
+    const echo = pool.getService<EchoService>('EchoService');
+    const error = await failure(firstValueFrom(echo.echo({ message: 'x' })));
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
+    expect(error.details).toBe('bad order');
+    expect(error.metadata.get('grpc-status-details-bin')).toHaveLength(1);
+    expect(statusDetailsOf(error)).toEqual(DECODED);
+    // Not enumerable: serializing the error does not print the server's details.
+    expect(Object.keys(error)).not.toContain('statusDetails');
+    expect(JSON.stringify(error)).not.toContain('OUT_OF_STOCK');
+  });
+
+  it('and through getAsyncService(), on a failed stream after its messages', async () => {
+    const echo = pool.getAsyncService<EchoAsyncService>('EchoService');
+    expect(statusDetailsOf(await failure(echo.echo({ message: 'x' })))).toEqual(DECODED);
+    const seen: string[] = [];
+    const error = await failure(
+      (async () => {
+        for await (const reply of echo.count({ count: 2 })) seen.push(reply.message);
+      })(),
+    );
+    expect(seen).toEqual(['0', '1']);
+    expect(statusDetailsOf(error)).toEqual(DECODED);
+    const streamed = await failure(
+      firstValueFrom(
+        pool.getService<EchoService>('EchoService').count({ count: 2 }).pipe(toArray()),
+      ),
+    );
+    expect(statusDetailsOf(streamed)).toEqual(DECODED);
+  });
+
+  it('a malformed details trailer leaves the error as it was, with no details', async () => {
+    const echo = pool.getAsyncService<EchoAsyncService>('EchoService');
+    const error = await failure(echo.echo({ message: 'malformed' }));
+    expect(error.code).toBe(status.FAILED_PRECONDITION);
+    expect(error.details).toBe('garbled');
+    expect(error.metadata.get('x-kept')).toEqual(['yes']);
+    expect(statusDetailsOf(error)).toEqual([]);
+  });
+
+  it('errors without details, and values that are not errors, have none', async () => {
+    expect(statusDetailsOf(new Error('plain'))).toEqual([]);
+    expect(statusDetailsOf(undefined)).toEqual([]);
+    expect(statusDetailsOf('INVALID_ARGUMENT')).toEqual([]);
+  });
+
+  it('grpcStatusError() refuses OK and unknown codes, and a detail type it cannot encode', () => {
+    expect(() => grpcStatusError({ code: status.OK, message: 'fine' })).toThrow(/other than OK/);
+    expect(() => grpcStatusError({ code: 42 as status, message: 'x' })).toThrow(/other than OK/);
+    expect(() =>
+      grpcStatusError({
+        code: status.INTERNAL,
+        message: 'x',
+        details: [{ '@type': `${RPC}NoSuchDetail` } as unknown as GrpcStatusDetailInput],
+      }),
+    ).toThrow(/no google\.rpc detail type/);
+  });
+});
+
+@Controller()
+class FieldViolationsController {
+  @GrpcMethod('OtherService', 'Ping')
+  ping(): never {
+    throw new RpcException(
+      grpcStatusError({
+        code: status.INVALID_ARGUMENT,
+        message: 'invalid order',
+        details: [
+          {
+            '@type': `${RPC}BadRequest`,
+            fieldViolations: [{ field: 'quantity', description: 'must be at least 1' }],
+          },
+        ],
+      }),
+    );
+  }
+}
+
+describe('grpcStatusError() from a Nest gRPC microservice', () => {
+  let microservice: EchoMicroservice;
+  let pool: GrpcPool;
+
+  beforeAll(async () => {
+    microservice = await startEchoMicroservice({ controllers: [FieldViolationsController] });
+    pool = createEchoPool(microservice.address);
+  });
+  afterAll(async () => {
+    await pool.close();
+    await microservice.close();
+  });
+
+  it('throw new RpcException(grpcStatusError(...)) reaches a pooled client as code, message and field violations', async () => {
+    const other = pool.getAsyncService<{ ping(request: object): Promise<object> }>('OtherService');
+    const error = await failure(other.ping({ message: 'x' }));
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
+    expect(error.details).toBe('invalid order');
+    expect(statusDetailsOf(error)).toEqual([
+      {
+        '@type': `${RPC}BadRequest`,
+        fieldViolations: [
+          {
+            field: 'quantity',
+            description: 'must be at least 1',
+            reason: '',
+            localizedMessage: null,
+          },
+        ],
+      },
+    ]);
+  });
+});
