@@ -12,17 +12,22 @@ import {
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Controller } from '@nestjs/common';
+import { Controller, Get, Param, UseFilters, type Type } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { GrpcMethod, RpcException } from '@nestjs/microservices';
 import { firstValueFrom, toArray } from 'rxjs';
 import {
   grpcStatusError,
   statusDetailsOf,
   type GrpcPool,
+  GrpcToHttpExceptionFilter,
+  InjectGrpcPool,
   type GrpcStatusDetailInput,
+  type GrpcStatusErrorOptions,
 } from '../lib/index.js';
 import { closeTestPool } from './support/close-test-pool.js';
 import { createEchoPool, type EchoAsyncService, type EchoService } from './support/echo-client.js';
+import { startEchoHttpApp, type EchoHttpApp } from './support/echo-http-app.js';
 import { startEchoMicroservice, type EchoMicroservice } from './support/echo-microservice.js';
 import { failure } from './support/failure.js';
 import { ECHO_PROTO } from './support/protos.js';
@@ -115,6 +120,41 @@ const DECODED = [
   { '@type': 'type.googleapis.com/acme.v1.Custom', value: new Uint8Array([1, 2, 3]) },
 ];
 
+/** Errors the server answers by request message, for the HTTP filter. */
+const ANSWERS: Record<string, GrpcStatusErrorOptions> = {
+  bad: {
+    code: status.INVALID_ARGUMENT,
+    message: 'invalid order',
+    details: [
+      {
+        '@type': `${RPC}BadRequest`,
+        fieldViolations: [
+          { field: 'quantity', description: 'must be at least 1', reason: 'TOO_SMALL' },
+          { field: 'sku', description: 'unknown product' },
+        ],
+      },
+      { '@type': `${RPC}ErrorInfo`, reason: 'INVALID_ORDER', domain: 'shop.example' },
+      { '@type': `${RPC}DebugInfo`, stackEntries: ['at secret.ts:1'], detail: 'db=10.0.0.7' },
+    ],
+  },
+  quota: {
+    code: status.RESOURCE_EXHAUSTED,
+    message: 'daily limit reached',
+    details: [
+      { '@type': `${RPC}RetryInfo`, retryDelay: { seconds: 1, nanos: 200_000_000 } },
+      { '@type': `${RPC}ErrorInfo`, reason: 'DAILY_LIMIT', domain: 'shop.example' },
+    ],
+  },
+  busy: {
+    code: status.UNAVAILABLE,
+    message: 'overloaded at 10.0.0.7',
+    details: [
+      { '@type': `${RPC}RetryInfo`, retryDelay: { seconds: 3, nanos: 0 } },
+      { '@type': `${RPC}DebugInfo`, stackEntries: ['at pool.ts:9'], detail: 'queue=812' },
+    ],
+  },
+};
+
 interface DetailsServer {
   address: string;
   close(): Promise<void>;
@@ -131,6 +171,8 @@ async function startDetailsServer(): Promise<DetailsServer> {
   };
   const service = (proto.test.v1.EchoService as ServiceClientConstructor).service;
   const errorFor = (message: string) => {
+    const answer = ANSWERS[message];
+    if (answer !== undefined) return grpcStatusError(answer);
     if (message !== 'malformed') {
       return grpcStatusError({
         code: status.INVALID_ARGUMENT,
@@ -283,5 +325,91 @@ describe('grpcStatusError() from a Nest gRPC microservice', () => {
         ],
       },
     ]);
+  });
+});
+
+@Controller('orders')
+class OrdersHttpController {
+  constructor(@InjectGrpcPool('ECHO') private readonly pool: GrpcPool) {}
+
+  @Get(':answer')
+  order(@Param('answer') answer: string): Promise<object> {
+    return this.pool.getAsyncService<EchoAsyncService>('EchoService').echo({ message: answer });
+  }
+}
+
+@Controller('filtered')
+@UseFilters(new GrpcToHttpExceptionFilter())
+class FilteredWithNewController extends OrdersHttpController {}
+
+describe.each<[string, Type[], boolean]>([
+  ['registered as APP_FILTER (answers through the HTTP adapter)', [OrdersHttpController], true],
+  [
+    'created with new in @UseFilters (answers through the response)',
+    [FilteredWithNewController],
+    false,
+  ],
+])('GrpcToHttpExceptionFilter with error details, %s', (_how, controllers, asAppFilter) => {
+  let server: DetailsServer;
+  let http: EchoHttpApp;
+  const path = asAppFilter ? 'orders' : 'filtered';
+
+  beforeAll(async () => {
+    server = await startDetailsServer();
+    http = await startEchoHttpApp({
+      controllers,
+      providers: asAppFilter ? [{ provide: APP_FILTER, useClass: GrpcToHttpExceptionFilter }] : [],
+      client: { url: server.address },
+    });
+  });
+  afterAll(async () => {
+    await http.close();
+    await server.close();
+  });
+
+  it('a BadRequest is a 400 listing each field and what is wrong with it; DebugInfo is never sent', async () => {
+    const response = await fetch(`${http.base}/${path}/bad`);
+    expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(JSON.parse(text)).toEqual({
+      statusCode: 400,
+      error: 'INVALID_ARGUMENT',
+      message: 'invalid order',
+      fieldViolations: [
+        { field: 'quantity', description: 'must be at least 1' },
+        { field: 'sku', description: 'unknown product' },
+      ],
+      reason: 'INVALID_ORDER',
+    });
+    expect(text).not.toMatch(/secret|10\.0\.0\.7|stack/);
+    expect(response.headers.get('retry-after')).toBeNull();
+  });
+
+  it('a RetryInfo becomes Retry-After (whole seconds, rounded up) on a 429 and a 503', async () => {
+    const quota = await fetch(`${http.base}/${path}/quota`);
+    expect(quota.status).toBe(429);
+    expect(quota.headers.get('retry-after')).toBe('2');
+    expect(await quota.json()).toEqual({
+      statusCode: 429,
+      error: 'RESOURCE_EXHAUSTED',
+      message: 'daily limit reached',
+      reason: 'DAILY_LIMIT',
+    });
+    const busy = await fetch(`${http.base}/${path}/busy`);
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get('retry-after')).toBe('3');
+    const text = await busy.text();
+    // A 5xx keeps its fixed text: neither the server's message nor its DebugInfo.
+    expect(text).not.toMatch(/10\.0\.0\.7|queue=812|pool\.ts/);
+  });
+
+  it('a malformed details trailer changes nothing in the answer', async () => {
+    const response = await fetch(`${http.base}/${path}/malformed`);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      statusCode: 400,
+      error: 'FAILED_PRECONDITION',
+      message: 'garbled',
+    });
   });
 });

@@ -4,6 +4,7 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { throwError, type Observable } from 'rxjs';
 import type { GrpcToHttpExceptionFilterOptions } from '../interfaces/http-filter-options.interface.js';
 import { GrpcPoolCallError } from '../errors/grpc-call.error.js';
+import { detailsAnswer } from './error-details-answer.js';
 import { httpStatusForGrpc } from './grpc-status-to-http.js';
 import { GrpcServiceErrorType } from './grpc-service-error-type.js';
 import { httpStatusForPoolError, poolErrorText } from './pool-error-answer.js';
@@ -20,6 +21,10 @@ export interface GrpcHttpErrorBody {
    * every failure the pool made itself, unless `exposeServerErrorDetails`.
    */
   message: string;
+  /** A `BadRequest` the server sent, on a 400: which fields, and what is wrong with each. */
+  fieldViolations?: { field: string; description: string }[];
+  /** An `ErrorInfo` reason the server sent (`OUT_OF_STOCK`), where its message is shown. */
+  reason?: string;
 }
 
 /**
@@ -54,11 +59,20 @@ export class GrpcToHttpExceptionFilter implements ExceptionFilter<ServiceError> 
     // metadata, which would otherwise travel on to this service's caller.
     if (host.getType() !== 'http') return throwError(() => withoutMetadata(exception));
     const body = this.toBody(exception);
+    const headers = this.toHeaders(exception, body.statusCode);
     const response: unknown = host.switchToHttp().getResponse();
     const adapter = this.httpAdapterHost?.httpAdapter;
-    if (adapter === undefined) return replyWithoutAdapter(response, body, body.statusCode);
-    if (adapter.isHeadersSent(response)) adapter.end(response);
-    else adapter.reply(response, body, body.statusCode);
+    if (adapter === undefined) return replyWithoutAdapter(response, body, body.statusCode, headers);
+    if (adapter.isHeadersSent(response)) return adapter.end(response);
+    for (const [name, value] of Object.entries(headers)) adapter.setHeader(response, name, value);
+    adapter.reply(response, body, body.statusCode);
+  }
+
+  /** `Retry-After` from the server's `RetryInfo`, on a 429 or 503. Override to add others. */
+  protected toHeaders(error: ServiceError, statusCode: number): Record<string, string> {
+    if (error instanceof GrpcPoolCallError) return {};
+    const { retryAfterSeconds } = detailsAnswer(error, statusCode, false);
+    return retryAfterSeconds === undefined ? {} : { 'Retry-After': String(retryAfterSeconds) };
   }
 
   /** Override to shape the body differently; keep metadata out of it. */
@@ -72,7 +86,12 @@ export class GrpcToHttpExceptionFilter implements ExceptionFilter<ServiceError> 
     const fixedText = (poolMade || statusCode >= 500) && !this.exposeServerErrorDetails;
     let message = error.details;
     if (fixedText) message = poolMade ? poolErrorText(error.code) : serverErrorText(error.code);
-    return { statusCode, error: status[error.code], message };
+    const body: GrpcHttpErrorBody = { statusCode, error: status[error.code], message };
+    if (poolMade) return body;
+    const { fieldViolations, reason } = detailsAnswer(error, statusCode, !fixedText);
+    if (fieldViolations !== undefined) body.fieldViolations = fieldViolations;
+    if (reason !== undefined) body.reason = reason;
+    return body;
   }
 }
 

@@ -1,6 +1,7 @@
 /** An express `Response`, as far as an error answer needs it. */
 interface ExpressResponse {
   headersSent: boolean;
+  setHeader(name: string, value: string): unknown;
   status(code: number): ExpressResponse;
   json(body: unknown): unknown;
   end(): unknown;
@@ -9,6 +10,7 @@ interface ExpressResponse {
 /** A fastify `FastifyReply`, as far as an error answer needs it. */
 interface FastifyReply {
   sent: boolean;
+  header(name: string, value: string): unknown;
   code(code: number): FastifyReply;
   send(body: unknown): unknown;
 }
@@ -28,12 +30,20 @@ function isFastifyReply(value: unknown): value is FastifyReply {
  * filter created with `new` (`useGlobalFilters`, `@UseFilters(new ...)`):
  * Nest injects nothing into those, so they have no adapter to answer with.
  */
-export function replyWithoutAdapter(response: unknown, body: object, statusCode: number): void {
+export function replyWithoutAdapter(
+  response: unknown,
+  body: object,
+  statusCode: number,
+  headers: Record<string, string> = {},
+): void {
   if (isExpressResponse(response)) {
-    if (response.headersSent) response.end();
-    else response.status(statusCode).json(body);
+    if (response.headersSent) return void response.end();
+    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+    response.status(statusCode).json(body);
   } else if (isFastifyReply(response)) {
-    if (!response.sent) response.code(statusCode).send(body);
+    if (response.sent) return;
+    for (const [name, value] of Object.entries(headers)) response.header(name, value);
+    response.code(statusCode).send(body);
   } else {
     throw new Error(
       'GrpcToHttpExceptionFilter: the response is neither express nor fastify; register the filter ' +
