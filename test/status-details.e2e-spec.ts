@@ -157,6 +157,8 @@ const ANSWERS: Record<string, GrpcStatusErrorOptions> = {
 
 interface DetailsServer {
   address: string;
+  /** When each attempt of a 'later:<key>:<ms>' call arrived (epoch ms). */
+  attempts: Map<string, number[]>;
   close(): Promise<void>;
 }
 
@@ -185,10 +187,34 @@ async function startDetailsServer(): Promise<DetailsServer> {
     metadata.set('x-kept', 'yes');
     return { code: status.FAILED_PRECONDITION, details: 'garbled', metadata };
   };
+  const attempts = new Map<string, number[]>();
   const server = new Server();
   server.addService(service, {
-    Echo: (call: ServerUnaryCall<{ message: string }, object>, callback: sendUnaryData<object>) =>
-      callback(errorFor(call.request.message)),
+    Echo: (call: ServerUnaryCall<{ message: string }, object>, callback: sendUnaryData<object>) => {
+      const { message } = call.request;
+      // 'later:<key>:<ms>': the first attempt asks, with a RetryInfo, to be retried after <ms>.
+      if (message.startsWith('later:')) {
+        const [, key, ms] = message.split(':');
+        const seen = attempts.get(key) ?? [];
+        seen.push(Date.now());
+        attempts.set(key, seen);
+        if (seen.length > 1) return callback(null, { message: 'served' });
+        const delay = Number(ms);
+        return callback(
+          grpcStatusError({
+            code: status.UNAVAILABLE,
+            message: 'busy, come back later',
+            details: [
+              {
+                '@type': `${RPC}RetryInfo`,
+                retryDelay: { seconds: Math.floor(delay / 1000), nanos: (delay % 1000) * 1e6 },
+              },
+            ],
+          }),
+        );
+      }
+      callback(errorFor(message));
+    },
     Count: (call: ServerWritableStream<{ count: number }, object>) => {
       call.write({ message: '0' });
       call.write({ message: '1' });
@@ -202,6 +228,7 @@ async function startDetailsServer(): Promise<DetailsServer> {
   );
   return {
     address: `127.0.0.1:${port}`,
+    attempts,
     close: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
   };
 }
@@ -260,6 +287,35 @@ describe('rich error details (google.rpc.Status in grpc-status-details-bin)', ()
     expect(statusDetailsOf(new Error('plain'))).toEqual([]);
     expect(statusDetailsOf(undefined)).toEqual([]);
     expect(statusDetailsOf('INVALID_ARGUMENT')).toEqual([]);
+  });
+
+  it('a retry waits the delay a RetryInfo asks for, not the client backoff', async () => {
+    const retrying = createEchoPool(server.address, {
+      defaultCallOptions: {
+        retry: { maxAttempts: 2, initialBackoffMs: 1, maxBackoffMs: 5 },
+      },
+      methods: { 'EchoService/Echo': { idempotent: true } },
+    });
+    try {
+      const echo = retrying.getAsyncService<EchoAsyncService>('EchoService');
+      expect((await echo.echo({ message: 'later:wait:300' })).message).toBe('served');
+      const [first, second] = server.attempts.get('wait')!;
+      expect(second - first).toBeGreaterThanOrEqual(290);
+      // Within the deadline only: one that passes first fails the call then, with no second attempt.
+      const error = await failure(
+        echo.echo({ message: 'later:deadline:5000' }, undefined, { timeoutMs: 200 }),
+      );
+      expect(error.code).toBe(status.DEADLINE_EXCEEDED);
+      expect(server.attempts.get('deadline')).toHaveLength(1);
+      // A delay no timer can wait means: do not retry.
+      const never = await failure(
+        echo.echo({ message: `later:never:${2 ** 31 * 10}` }, undefined, { timeoutMs: 2000 }),
+      );
+      expect(never.code).toBe(status.UNAVAILABLE);
+      expect(server.attempts.get('never')).toHaveLength(1);
+    } finally {
+      await retrying.close();
+    }
   });
 
   it('grpcStatusError() refuses OK and unknown codes, and a detail type it cannot encode', () => {

@@ -3,6 +3,8 @@ import { AsyncResource } from 'node:async_hooks';
 import type { Unsubscribable } from 'rxjs';
 import { GrpcCallAbortedError } from '../errors/call-aborted.error.js';
 import { attachStatusDetails } from '../details/attach-status-details.js';
+import { retryInfoDelayMs } from '../details/retry-info-delay.js';
+import { MAX_DURATION_MS } from '../options/option-rules.js';
 import { callFailures } from '../errors/call-failures.js';
 import { GrpcPoolCallError } from '../errors/grpc-call.error.js';
 import { backoffMs, neverReachedServer, serverPushback } from '../policies/retry-policy.js';
@@ -415,7 +417,9 @@ export class PooledCall
     // A response already delivered, or a request stream already consumed, cannot be replayed.
     if (this.received || this.requests !== undefined) return false;
     if (!idempotent && !neverReachedServer(error.code, error.details ?? '')) return false;
-    const pushback = serverPushback(error.metadata);
+    // The server's own word on when to retry: gRPC's pushback trailer, else a RetryInfo detail.
+    const pushback =
+      serverPushback(error.metadata) ?? retryInfoDelayMs(error.metadata, MAX_DURATION_MS);
     if (pushback === 'stop') return false;
     // The retry is charged to the backend that failed.
     const failedOn = this.lastChannel?.target ?? '';
