@@ -51,6 +51,33 @@ describe('the sample: gateway -> pool -> orders', () => {
     );
   });
 
+  it('POST /orders: a bad order is a 400 listing each bad field, from the orders service', async () => {
+    const post = async (order: object) => {
+      const response = await fetch(`${base}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(order),
+      });
+      return { code: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    expect(await post({ item: 'pizza', quantity: 0 })).toEqual({
+      code: 400,
+      body: {
+        statusCode: 400,
+        error: 'INVALID_ARGUMENT',
+        message: 'invalid order',
+        fieldViolations: [
+          { field: 'item', description: 'must be one of coffee, tea, cake, bagel' },
+          { field: 'quantity', description: 'must be from 1 to 10' },
+        ],
+      },
+    });
+    const created = await post({ item: 'tea', quantity: 2 });
+    expect(created.code).toBe(201);
+    expect(created.body).toEqual({ id: 21, item: 'tea', quantity: 2 });
+    expect((await get('/orders/21')).body).toEqual({ id: 21, item: 'tea', quantity: 2 });
+  });
+
   it('GET /pool answers the stats; GET /health is ok with the remote check SERVING', async () => {
     const pool = await get('/pool');
     expect(pool.code).toBe(200);

@@ -1,4 +1,12 @@
-import { Controller, Get, Param, ParseIntPipe, type OnModuleInit } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Param,
+  ParseIntPipe,
+  Post,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { GrpcPool, GrpcTimeout, InjectGrpcPool } from 'nestjs-grpc-pool';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import type { Order, OrdersService } from './orders.types.js';
@@ -24,6 +32,17 @@ export class OrdersHttpController implements OnModuleInit {
   @Get('orders')
   listOrders(): Promise<Order[]> {
     return lastValueFrom(this.orders.listOrders({ limit: 0 }).pipe(toArray()));
+  }
+
+  /**
+   * The orders service checks the order; a bad one comes back as INVALID_ARGUMENT with a
+   * google.rpc.BadRequest, which GrpcToHttpExceptionFilter answers as a 400 listing the fields.
+   */
+  @Post('orders')
+  createOrder(@Body() body: { item?: unknown; quantity?: unknown }): Promise<Order> {
+    const item = typeof body?.item === 'string' ? body.item : '';
+    const quantity = typeof body?.quantity === 'number' ? body.quantity : 0;
+    return firstValueFrom(this.orders.createOrder({ item, quantity }));
   }
 
   @Get('pool')

@@ -16,4 +16,5 @@ export interface OrdersService {
     options?: GrpcPoolCallOptions,
   ): Observable<Order>;
   listOrders(request: { limit: number }): Observable<Order>;
+  createOrder(request: { item: string; quantity: number }): Observable<Order>;
 }

@@ -2,6 +2,7 @@ import { Controller } from '@nestjs/common';
 import { GrpcMethod, RpcException } from '@nestjs/microservices';
 import { status } from '@grpc/grpc-js';
 import { Observable, from } from 'rxjs';
+import { grpcStatusError } from 'nestjs-grpc-pool';
 
 export interface Order {
   id: number;
@@ -9,9 +10,11 @@ export interface Order {
   quantity: number;
 }
 
+const MENU = ['coffee', 'tea', 'cake', 'bagel'];
+
 const ORDERS: Order[] = Array.from({ length: 20 }, (_, i) => ({
   id: i + 1,
-  item: ['coffee', 'tea', 'cake', 'bagel'][i % 4],
+  item: MENU[i % 4],
   quantity: (i % 3) + 1,
 }));
 
@@ -23,6 +26,30 @@ export class OrdersController {
     const order = ORDERS.find((o) => o.id === id);
     if (!order)
       throw new RpcException({ code: status.NOT_FOUND, message: `order ${id} not found` });
+    return order;
+  }
+
+  /** A bad request names every bad field, in the standard google.rpc.BadRequest detail. */
+  @GrpcMethod('OrdersService', 'CreateOrder')
+  createOrder({ item, quantity }: { item: string; quantity: number }): Order {
+    const fieldViolations = [];
+    if (!MENU.includes(item)) {
+      fieldViolations.push({ field: 'item', description: `must be one of ${MENU.join(', ')}` });
+    }
+    if (!(quantity >= 1 && quantity <= 10)) {
+      fieldViolations.push({ field: 'quantity', description: 'must be from 1 to 10' });
+    }
+    if (fieldViolations.length > 0) {
+      throw new RpcException(
+        grpcStatusError({
+          code: status.INVALID_ARGUMENT,
+          message: 'invalid order',
+          details: [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations }],
+        }),
+      );
+    }
+    const order = { id: ORDERS.length + 1, item, quantity };
+    ORDERS.push(order);
     return order;
   }
 
