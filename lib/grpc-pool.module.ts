@@ -1,4 +1,6 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { ForwardMetadataInterceptor } from './forwarding/forward-metadata.interceptor.js';
 import { GRPC_POOL_DEFAULTS } from './grpc-pool.constants.js';
 import { createAsyncPoolProviders, createPoolProvider } from './grpc-pool.providers.js';
 import { GrpcPoolHealthIndicator } from './health/grpc-pool-health.indicator.js';
@@ -13,6 +15,12 @@ import {
   validateRootFactoryResult,
   validateRootOptions,
 } from './options/validate-module-options.js';
+
+/**
+ * Captures each request's headers for the clients with `forwardMetadata`;
+ * it does nothing while no client forwards any (see forwarding-wanted.ts).
+ */
+const FORWARDING: Provider = { provide: APP_INTERCEPTOR, useClass: ForwardMetadataInterceptor };
 
 /**
  * Registers one pooled gRPC client per remote service. Each form checks its
@@ -34,7 +42,7 @@ export class GrpcPoolModule {
     return {
       module: GrpcPoolModule,
       global: options.isGlobal ?? false,
-      providers: [...providers, GrpcPoolHealthIndicator],
+      providers: [...providers, GrpcPoolHealthIndicator, FORWARDING],
       exports: [...providers.map((provider) => provider.provide), GrpcPoolHealthIndicator],
     };
   }
@@ -49,7 +57,7 @@ export class GrpcPoolModule {
       module: GrpcPoolModule,
       global: options.isGlobal ?? false,
       imports: options.clients.flatMap((client) => client.imports ?? []),
-      providers: [...providers, GrpcPoolHealthIndicator],
+      providers: [...providers, GrpcPoolHealthIndicator, FORWARDING],
       exports: [...options.clients.map((client) => client.name), GrpcPoolHealthIndicator],
     };
   }

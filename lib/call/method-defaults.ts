@@ -19,6 +19,7 @@ export function methodCallDefaults(
     retry: resolveRetryPolicy(settings.retry ?? callDefaults.retry),
     idempotent: settings.idempotent ?? declaredIdempotent(method),
     interceptors: context.options.callInterceptors,
+    forwardMetadata: context.options.forwardMetadata,
   };
 }
 

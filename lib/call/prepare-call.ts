@@ -1,10 +1,11 @@
 import { Metadata, type CallOptions, type Interceptor } from '@grpc/grpc-js';
 import { callFailures } from '../errors/call-failures.js';
+import { forwardInbound } from '../forwarding/forward-metadata.js';
 import type { GrpcCallInterceptor } from '../interfaces/call-interceptor.interface.js';
 import type { GrpcPoolCallOptions } from '../interfaces/call-options.interface.js';
 import { isPlainObject } from '../options/option-rules.js';
 import { callArgumentsProblem } from '../options/validate-call-options.js';
-import { inheritedDeadline } from '../interceptors/request-budget.js';
+import { inheritedDeadline } from '../interceptors/request-context.js';
 import { resolveRetryPolicy, type RetryPolicy } from '../policies/retry-policy.js';
 
 /** A call's metadata and grpc-js options after the pool's own options are applied. */
@@ -29,6 +30,8 @@ export interface MethodCallDefaults {
   retry: RetryPolicy | undefined;
   idempotent: boolean;
   interceptors: readonly GrpcCallInterceptor[];
+  /** Inbound headers to copy into the call (`forwardMetadata`), lowercased. */
+  forwardMetadata: readonly string[];
 }
 
 /** grpc-js only reads call options, so calls without any share one object. */
@@ -69,12 +72,14 @@ export function prepareCall(
     ownDeadline(deadline, timeoutMs) ?? defaultDeadline(defaults),
     inheritedDeadline(),
   );
-  let callMetadata = (metadataArg as Metadata | null | undefined) ?? new Metadata();
+  const given = metadataArg as Metadata | null | undefined;
+  let callMetadata = given ?? new Metadata();
   if (waitForReady ?? defaults.waitForReady) {
     // Cloned so the flag never leaks into metadata the caller reuses.
     callMetadata = callMetadata.clone();
     callMetadata.setOptions({ waitForReady: true });
   }
+  callMetadata = forwardInbound(callMetadata, defaults.forwardMetadata, callMetadata !== given);
   const callOptions: CallOptions = grpcOptions;
   if (callDeadline !== undefined) callOptions.deadline = callDeadline;
   const own = interceptors === undefined ? [] : splitInterceptors(interceptors, callOptions);
@@ -120,7 +125,7 @@ function splitInterceptors(
 
 /** The common case, `method(request)`: kept to the allocations grpc-js needs. */
 function prepareDefaultCall(defaults: MethodCallDefaults): PreparedCall {
-  const metadata = new Metadata();
+  const metadata = forwardInbound(new Metadata(), defaults.forwardMetadata, true);
   if (defaults.waitForReady) metadata.setOptions({ waitForReady: true });
   const deadline = earliest(defaultDeadline(defaults), inheritedDeadline());
   return {

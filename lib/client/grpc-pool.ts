@@ -46,6 +46,7 @@ import { createServiceFacade } from '../facades/observable/service-facade.js';
 import { createAsyncServiceFacade } from '../facades/async/async-service-facade.js';
 import { checkDefinitionMethods, definitionName } from '../facades/async/service-definition.js';
 import { PoolTelemetry } from '../telemetry/pool-telemetry.js';
+import { wantForwarding } from '../forwarding/forwarding-wanted.js';
 import { gaugeSourceOf } from '../telemetry/pool-gauges.js';
 
 /** How long start-up diagnostics wait for grpc-js to say why a channel fails. */
@@ -87,6 +88,7 @@ export class GrpcPool
   /** Validates the options and loads the protos; throws `GrpcPoolOptionsError`. Opens nothing yet. */
   constructor(options: GrpcPoolClientOptions) {
     this.options = resolveClientOptions(options);
+    if (this.options.forwardMetadata.length > 0) wantForwarding();
     this.name = options.name;
     const label = poolLabel(this.name);
     this.events = new PoolEventLog(poolDisplayName(this.name), this.options.targets);

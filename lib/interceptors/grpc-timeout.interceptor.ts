@@ -13,7 +13,7 @@ import { status } from '@grpc/grpc-js';
 import { Observable, TimeoutError, catchError, throwError, timeout } from 'rxjs';
 import { GRPC_TIMEOUT_METADATA } from '../grpc-pool.constants.js';
 import { isGrpcServiceError } from '../errors/is-grpc-service-error.js';
-import { runWithBudget } from './request-budget.js';
+import { runWithBudget } from './request-context.js';
 
 const DEADLINE_TOLERANCE_MS = 10;
 

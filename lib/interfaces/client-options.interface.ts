@@ -52,6 +52,14 @@ export interface GrpcPoolConnectionOptions {
   /** How long shutdown lets calls in flight finish. Default `10000`. */
   drainTimeoutMs?: number;
   /**
+   * Headers to copy from the request being handled into every call made while
+   * handling it: HTTP headers in HTTP handlers, metadata in gRPC handlers
+   * (e.g. `['authorization', 'x-request-id']`). An allow-list, case-insensitive;
+   * never `grpc-*`, pseudo-headers or HTTP/2 connection headers. Metadata the
+   * call sets itself wins. Default: none.
+   */
+  forwardMetadata?: string[];
+  /**
    * OpenTelemetry metrics and spans, and Prometheus metrics, for this client.
    * `false` turns all of them off. Default `true` (each exporter still needs
    * its package, and Prometheus needs `prometheus`).

@@ -19,6 +19,7 @@ export const CLIENT_OPTION_KEYS = [
   'interceptors',
   'startup',
   'drainTimeoutMs',
+  'forwardMetadata',
   'telemetry',
   'prometheus',
 ] as const;

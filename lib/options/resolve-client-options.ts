@@ -1,3 +1,5 @@
+import { OptionRules } from './option-rules.js';
+import { validateForwardMetadata } from './validate-forward-metadata.js';
 import { credentials as grpcCredentials, type ChannelCredentials } from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import type { GrpcCallInterceptor } from '../interfaces/call-interceptor.interface.js';
@@ -32,6 +34,8 @@ export interface ResolvedClientOptions {
   callDefaults: GrpcDefaultCallOptions;
   startup: { waitForReady: boolean; timeoutMs: number };
   drainTimeoutMs: number;
+  /** Lowercased, without repeats. */
+  forwardMetadata: readonly string[];
   callInterceptors: readonly GrpcCallInterceptor[];
   telemetry: TelemetrySettings;
 }
@@ -72,6 +76,10 @@ export function resolveClientOptions(options: GrpcPoolClientOptions): ResolvedCl
       timeoutMs: options.startup?.timeoutMs ?? POOL_DEFAULTS.startupTimeoutMs,
     },
     drainTimeoutMs: options.drainTimeoutMs ?? POOL_DEFAULTS.drainTimeoutMs,
+    forwardMetadata: validateForwardMetadata(
+      new OptionRules(options.name),
+      options.forwardMetadata,
+    ),
     callInterceptors: (options.interceptors ?? []) as GrpcCallInterceptor[],
     telemetry: resolveTelemetry(options),
   };

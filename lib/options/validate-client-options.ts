@@ -21,6 +21,7 @@ import { targetProblem } from './target-shape.js';
 /** The most channels (connections) one pool may open to its backends. */
 const MAX_CHANNELS = 1024;
 import { validateChannelOptions, zeroOrOne } from './validate-channel-options.js';
+import { validateForwardMetadata } from './validate-forward-metadata.js';
 import { validatePrometheus, validateTelemetry } from './validate-telemetry-options.js';
 
 /**
@@ -64,6 +65,7 @@ export function validateClientOptions(options: GrpcPoolClientOptions): void {
   rules.boolean(options.startup?.waitForReady, 'startup.waitForReady');
   rules.durationMs(options.startup?.timeoutMs, 'startup.timeoutMs', 1);
   rules.durationMs(options.drainTimeoutMs, 'drainTimeoutMs', 0);
+  validateForwardMetadata(rules, options.forwardMetadata);
   validateTelemetry(rules, options.telemetry);
   validatePrometheus(rules, options.prometheus);
 }

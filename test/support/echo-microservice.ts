@@ -9,7 +9,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { Module, type INestMicroservice, type Provider, type Type } from '@nestjs/common';
 import { Transport } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
-import { GrpcPoolModule } from '../../lib/index.js';
+import { GrpcPoolModule, type GrpcPoolClientOptions } from '../../lib/index.js';
 import { startEchoServer, type EchoServer } from './echo-server.js';
 import { freePort } from './free-port.js';
 import { ECHO_PACKAGE, ECHO_PROTO } from './protos.js';
@@ -32,6 +32,8 @@ const OtherService = proto.test.v1.OtherService as ServiceClientConstructor;
 
 export async function startEchoMicroservice(setup: {
   controllers: Type[];
+  /** More options for its pool 'ECHO'. */
+  client?: Partial<GrpcPoolClientOptions>;
   providers?: Provider[];
   /** Runs before listen, e.g. to add global filters. */
   configure?: (microservice: INestMicroservice) => void;
@@ -43,7 +45,13 @@ export async function startEchoMicroservice(setup: {
     imports: [
       GrpcPoolModule.register({
         clients: [
-          { name: 'ECHO', package: ECHO_PACKAGE, protoPath: ECHO_PROTO, url: backend.address },
+          {
+            name: 'ECHO',
+            package: ECHO_PACKAGE,
+            protoPath: ECHO_PROTO,
+            url: backend.address,
+            ...setup.client,
+          },
         ],
       }),
     ],

@@ -69,6 +69,8 @@ export interface EchoServer {
   healthChecks: number;
   /** The W3C `traceparent` each call arrived with, in order (undefined: none). */
   traceparents: (string | undefined)[];
+  /** The metadata each Echo and Slow call arrived with, by its request's `message` (the last such call). */
+  metadataOf: Map<string, Metadata>;
   /** What grpc.health.v1 answers for `service` ('' is the whole server; both start SERVING). */
   setHealth(service: string, servingStatus: HealthStatus): void;
   /** Answer every Echo with this status (e.g. UNAVAILABLE, as an overloaded server does); undefined: serve. */
@@ -145,6 +147,7 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     slowDeadlines: [],
     healthChecks: 0,
     traceparents: [],
+    metadataOf: new Map(),
   };
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, fn: () => void): NodeJS.Timeout => {
@@ -195,6 +198,7 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     Echo(call: ServerUnaryCall<EchoRequest, EchoReply>, callback: sendUnaryData<EchoReply>) {
       const { peer, token, finish } = enter(call);
       finish();
+      state.metadataOf.set(call.request.message, call.metadata);
       if (failingWith !== undefined) return callback(failure(failingWith, 'failing everything'));
       const { failWith, failTimes, key, pushbackMs, message } = call.request;
       const attempt = (state.attempts.get(key) ?? 0) + 1;
@@ -210,6 +214,7 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     },
     Slow(call: ServerUnaryCall<SlowRequest, EchoReply>, callback: sendUnaryData<EchoReply>) {
       const { peer, finish, onCancel } = enter(call);
+      state.metadataOf.set(call.request.message, call.metadata);
       const deadline = call.getDeadline();
       state.slowDeadlines.push(deadline instanceof Date ? deadline.getTime() : deadline);
       const timer = later(call.request.delayMs, () => {

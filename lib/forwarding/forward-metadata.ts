@@ -1,0 +1,26 @@
+import { Metadata } from '@grpc/grpc-js';
+import { inboundHeaders } from '../interceptors/request-context.js';
+
+/**
+ * Copies the allowed keys of the request being handled into a call's
+ * metadata. What the call set itself wins: a key it has is left alone. The
+ * caller's `Metadata` object is never changed: it is cloned when something
+ * is added (`owned` says the pool made it, so it may be changed in place).
+ */
+export function forwardInbound(
+  metadata: Metadata,
+  keys: readonly string[],
+  owned: boolean,
+): Metadata {
+  const inbound = keys.length === 0 ? undefined : inboundHeaders();
+  if (inbound === undefined) return metadata;
+  let target = metadata;
+  for (const key of keys) {
+    if (metadata.get(key).length > 0) continue;
+    const values = inbound(key);
+    if (values.length === 0) continue;
+    if (target === metadata && !owned) target = metadata.clone();
+    for (const value of values) target.add(key, value);
+  }
+  return target;
+}
