@@ -1,5 +1,13 @@
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +35,7 @@ const REQUIRED_PACKAGES = [
 
 /**
  * An app folder whose node_modules has the package (copied, so it resolves
- * its own imports from here) and its required peers (linked), but neither
+ * its own imports from here), its dependencies and required peers (linked), but neither
  * `@opentelemetry/api` nor `prom-client`: as in an app that never installed them.
  */
 function appWithoutOptionalPeers(): string {
@@ -36,8 +44,13 @@ function appWithoutOptionalPeers(): string {
   const own = join(modules, 'nestjs-grpc-pool');
   mkdirSync(own, { recursive: true });
   cpSync(join(repo, 'package.json'), join(own, 'package.json'));
+  // What `files` publishes: the build and the vendored google.rpc protos.
   cpSync(join(repo, 'dist'), join(own, 'dist'), { recursive: true });
-  for (const name of REQUIRED_PACKAGES) {
+  cpSync(join(repo, 'protos'), join(own, 'protos'), { recursive: true });
+  const { dependencies = {} } = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  for (const name of [...REQUIRED_PACKAGES, ...Object.keys(dependencies)]) {
     mkdirSync(join(modules, name, '..'), { recursive: true });
     symlinkSync(join(repo, 'node_modules', name), join(modules, name), 'dir');
   }

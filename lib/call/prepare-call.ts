@@ -5,7 +5,7 @@ import type { GrpcCallInterceptor } from '../interfaces/call-interceptor.interfa
 import type { GrpcPoolCallOptions } from '../interfaces/call-options.interface.js';
 import { isPlainObject } from '../options/option-rules.js';
 import { callArgumentsProblem } from '../options/validate-call-options.js';
-import { inheritedDeadline } from '../interceptors/request-context.js';
+import { inheritedDeadline, inheritedSignal } from '../interceptors/request-context.js';
 import { resolveRetryPolicy, type RetryPolicy } from '../policies/retry-policy.js';
 
 /** A call's metadata and grpc-js options after the pool's own options are applied. */
@@ -92,8 +92,19 @@ export function prepareCall(
     interceptors: own.length === 0 ? defaults.interceptors : [...defaults.interceptors, ...own],
     onHeader,
     onTrailer,
-    signal,
+    signal: eitherAborts(signal, inheritedSignal()),
   };
+}
+
+/** The call's own signal and the inbound call's cancellation: the call ends when either fires. */
+function eitherAborts(
+  own: AbortSignal | undefined,
+  inherited: AbortSignal | undefined,
+): AbortSignal | undefined {
+  if (inherited === undefined) return own;
+  if (own === undefined) return inherited;
+  // AbortSignal.any takes real signals only; a look-alike keeps to itself.
+  return own instanceof AbortSignal ? AbortSignal.any([own, inherited]) : own;
 }
 
 /**
@@ -135,6 +146,7 @@ function prepareDefaultCall(defaults: MethodCallDefaults): PreparedCall {
     retry: defaults.retry,
     idempotent: defaults.idempotent,
     interceptors: defaults.interceptors,
+    signal: inheritedSignal(),
   };
 }
 

@@ -13,6 +13,7 @@ import { status } from '@grpc/grpc-js';
 import { Observable, TimeoutError, catchError, throwError, timeout } from 'rxjs';
 import { GRPC_TIMEOUT_METADATA } from '../grpc-pool.constants.js';
 import { isGrpcServiceError } from '../errors/is-grpc-service-error.js';
+import { inboundGrpcCall, watchCancellation } from './inbound-grpc-call.js';
 import { runWithBudget } from './request-context.js';
 
 const DEADLINE_TOLERANCE_MS = 10;
@@ -37,9 +38,26 @@ export class GrpcTimeoutInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const budgetMs = this.budgetOf(context);
-    if (budgetMs === undefined) return next.handle();
+    const inbound = context.getType() === 'rpc' ? inboundGrpcCall(context) : undefined;
+    if (budgetMs === undefined) {
+      if (inbound === undefined) return next.handle();
+      // Not decorated: the pooled calls still inherit the inbound call's deadline and cancel.
+      return new Observable((subscriber) => {
+        const { signal, release } = watchCancellation(inbound);
+        subscriber.add(release);
+        const budget = { deadline: inbound.deadline, signal };
+        return runWithBudget(budget, () => next.handle().subscribe(subscriber));
+      });
+    }
     return new Observable((subscriber) => {
-      const budget = { deadline: Date.now() + budgetMs };
+      const ownDeadline = Date.now() + budgetMs;
+      const cancellation = inbound === undefined ? undefined : watchCancellation(inbound);
+      if (cancellation !== undefined) subscriber.add(cancellation.release);
+      const budget = {
+        // The earlier of the handler's budget and what its own caller gave it.
+        deadline: Math.min(ownDeadline, inbound?.deadline ?? Infinity),
+        signal: cancellation?.signal,
+      };
       // The handler runs when next.handle() is subscribed: subscribe inside the budget's context.
       return runWithBudget(budget, () =>
         next

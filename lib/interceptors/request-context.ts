@@ -2,8 +2,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** The time budget of the Nest request being handled, as an absolute deadline. */
 export interface RequestBudget {
-  /** Epoch milliseconds. */
+  /** Epoch milliseconds; Infinity for none. */
   readonly deadline: number;
+  /** Aborted when the inbound gRPC call is cancelled: its pooled calls are cancelled too. */
+  readonly signal?: AbortSignal;
 }
 
 /** The headers (HTTP) or metadata (gRPC) of the request being handled, read on demand. */
@@ -12,6 +14,7 @@ export type InboundHeaders = (key: string) => readonly (string | Buffer)[];
 /** What a pooled call inherits from the Nest request it is made for. */
 interface RequestContext {
   readonly deadline?: number;
+  readonly signal?: AbortSignal;
   readonly inbound?: InboundHeaders;
 }
 
@@ -28,7 +31,12 @@ const requestContexts = new AsyncLocalStorage<RequestContext>();
 
 /** Runs `work` with `budget` as the inherited deadline of every pooled call it makes. */
 export function runWithBudget<T>(budget: RequestBudget, work: () => T): T {
-  return requestContexts.run({ ...requestContexts.getStore(), deadline: budget.deadline }, work);
+  const { deadline, signal } = budget;
+  const context = {
+    ...requestContexts.getStore(),
+    deadline: Number.isFinite(deadline) ? deadline : undefined,
+  };
+  return requestContexts.run(signal === undefined ? context : { ...context, signal }, work);
 }
 
 /** Runs `work` with `inbound` as the request whose chosen headers pooled calls forward. */
@@ -39,6 +47,11 @@ export function runWithInbound<T>(inbound: InboundHeaders, work: () => T): T {
 /** The deadline inherited from the request being handled, if any. */
 export function inheritedDeadline(): number | undefined {
   return requestContexts.getStore()?.deadline;
+}
+
+/** The cancellation of the inbound gRPC call being handled, if any. */
+export function inheritedSignal(): AbortSignal | undefined {
+  return requestContexts.getStore()?.signal;
 }
 
 /** The headers of the request being handled, if a forwarding interceptor captured them. */
