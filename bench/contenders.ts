@@ -136,7 +136,7 @@ export interface PoolVariant {
   label: string;
   options: Pick<
     GrpcPoolClientOptions,
-    'defaultCallOptions' | 'interceptors' | 'telemetry' | 'prometheus'
+    'defaultCallOptions' | 'interceptors' | 'telemetry' | 'prometheus' | 'forwardMetadata'
   >;
 }
 

@@ -23,6 +23,7 @@ import {
 import { runInterleaved } from './interleaved-load.js';
 import { median, percentile, runLoad, type LoadResult } from './load.js';
 import { nestChat, poolAsyncChat, poolChat, rawChat } from './stream-contenders.js';
+import { contextContenders } from './context-contenders.js';
 import { telemetryContenders } from './telemetry-contenders.js';
 
 interface Scenario {
@@ -186,6 +187,19 @@ const scenarios: Scenario[] = [
       // Reported: metrics without A66's size histograms, and metrics with tracing.
       [3, 1],
       [4, 1],
+    ],
+  },
+  // Last: the async context it turns on stays on for the rest of the process.
+  {
+    id: 'request-context',
+    title: 'carrying a request on: empty unary call on the pool, CPU-bound, 64 callers',
+    concurrency: 64,
+    durationMs: SECONDS * 1000,
+    contenders: ([url]) => contextContenders(url),
+    targets: [
+      [1, 0],
+      [2, 0],
+      [3, 0],
     ],
   },
 ];
