@@ -18,7 +18,7 @@ import { startEchoHttpApp, type EchoHttpApp } from './support/echo-http-app.js';
 import { startEchoMicroservice, type EchoMicroservice } from './support/echo-microservice.js';
 import { ECHO_PACKAGE, ECHO_PROTO } from './support/protos.js';
 
-const FORWARD = ['Authorization', 'x-request-id', 'X-Tenant-Id'];
+const FORWARD = ['Authorization', 'x-request-id', 'X-Tenant-Id', 'x-trace-bin'];
 
 @Controller()
 class ForwardingController {
@@ -103,6 +103,24 @@ describe('forwardMetadata: chosen headers of an HTTP request travel on', () => {
     expect(await get('/echo/bare', {})).toBe(200);
     expect(seen('bare', 'authorization')).toEqual([]);
     expect(seen('bare', 'x-request-id')).toEqual([]);
+  });
+
+  it('a value gRPC cannot carry is left behind, and the call goes on without it', async () => {
+    // A tab is legal in an HTTP header, not in gRPC metadata; '!!' is not base64.
+    expect(
+      await get('/echo/odd', {
+        authorization: 'Bearer SECRET\tx',
+        'x-request-id': 'fine',
+        'x-trace-bin': '!!not-base64!!',
+      }),
+    ).toBe(200);
+    expect(seen('odd', 'authorization')).toEqual([]);
+    expect(seen('odd', 'x-trace-bin')).toEqual([]);
+    expect(seen('odd', 'x-request-id')).toEqual(['fine']);
+    expect(
+      await get('/echo/bin', { 'x-trace-bin': Buffer.from([1, 2, 3]).toString('base64') }),
+    ).toBe(200);
+    expect(http.server.metadataOf.get('bin')?.get('x-trace-bin')).toEqual([Buffer.from([1, 2, 3])]);
   });
 
   it('metadata the call sets itself wins', async () => {

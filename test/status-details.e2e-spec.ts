@@ -145,6 +145,15 @@ const ANSWERS: Record<string, GrpcStatusErrorOptions> = {
       { '@type': `${RPC}ErrorInfo`, reason: 'DAILY_LIMIT', domain: 'shop.example' },
     ],
   },
+  'garbled-bad-request': {
+    code: status.INVALID_ARGUMENT,
+    message: 'invalid order',
+    details: [
+      // Bytes that do not decode as a BadRequest (a length past the end).
+      { '@type': `${RPC}BadRequest`, value: new Uint8Array([0x0a, 0x05, 0xff, 0xff]) },
+      { '@type': `${RPC}ErrorInfo`, reason: 'KEPT' },
+    ],
+  },
   busy: {
     code: status.UNAVAILABLE,
     message: 'overloaded at 10.0.0.7',
@@ -301,11 +310,17 @@ describe('rich error details (google.rpc.Status in grpc-status-details-bin)', ()
       expect((await echo.echo({ message: 'later:wait:300' })).message).toBe('served');
       const [first, second] = server.attempts.get('wait')!;
       expect(second - first).toBeGreaterThanOrEqual(290);
-      // Within the deadline only: one that passes first fails the call then, with no second attempt.
+      // Within the deadline only: a delay longer than the time left gives the server's answer
+      // at once (its RetryInfo with it), not a DEADLINE_EXCEEDED after the wait.
+      const startedAt = Date.now();
       const error = await failure(
-        echo.echo({ message: 'later:deadline:5000' }, undefined, { timeoutMs: 200 }),
+        echo.echo({ message: 'later:deadline:5000' }, undefined, { timeoutMs: 2000 }),
       );
-      expect(error.code).toBe(status.DEADLINE_EXCEEDED);
+      expect(error.code).toBe(status.UNAVAILABLE);
+      expect(Date.now() - startedAt).toBeLessThan(1500);
+      expect(statusDetailsOf(error)).toEqual([
+        { '@type': `${RPC}RetryInfo`, retryDelay: { seconds: 5, nanos: 0 } },
+      ]);
       expect(server.attempts.get('deadline')).toHaveLength(1);
       // A delay no timer can wait means: do not retry.
       const never = await failure(
@@ -316,6 +331,43 @@ describe('rich error details (google.rpc.Status in grpc-status-details-bin)', ()
     } finally {
       await retrying.close();
     }
+  });
+
+  it('grpcStatusError() refuses details it cannot send: too large, not a list, without a type', () => {
+    const violations = Array.from({ length: 10_000 }, (_, i) => ({
+      field: `items[${i}].quantity`,
+      description: 'must be at least 1',
+    }));
+    expect(() =>
+      grpcStatusError({
+        code: status.INVALID_ARGUMENT,
+        message: 'x',
+        details: [{ '@type': `${RPC}BadRequest`, fieldViolations: violations }],
+      }),
+    ).toThrow(/details encode to \d+ bytes, over 16384/);
+    expect(() =>
+      grpcStatusError({
+        code: status.INVALID_ARGUMENT,
+        message: 'x',
+        details: { '@type': `${RPC}BadRequest` } as unknown as GrpcStatusDetailInput[],
+      }),
+    ).toThrow(/details must be an array/);
+    expect(() =>
+      grpcStatusError({
+        code: status.INVALID_ARGUMENT,
+        message: 'x',
+        details: [null, { reason: 'no type' }] as unknown as GrpcStatusDetailInput[],
+      }),
+    ).toThrow(/details\[0\] must be an object with a string '@type'/);
+  });
+
+  it('a standard detail whose bytes do not decode is left out; the others stay', async () => {
+    const echo = pool.getAsyncService<EchoAsyncService>('EchoService');
+    const error = await failure(echo.echo({ message: 'garbled-bad-request' }));
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
+    expect(statusDetailsOf(error)).toEqual([
+      { '@type': `${RPC}ErrorInfo`, reason: 'KEPT', domain: '', metadata: {} },
+    ]);
   });
 
   it('grpcStatusError() refuses OK and unknown codes, and a detail type it cannot encode', () => {
@@ -457,6 +509,17 @@ describe.each<[string, Type[], boolean]>([
     const text = await busy.text();
     // A 5xx keeps its fixed text: neither the server's message nor its DebugInfo.
     expect(text).not.toMatch(/10\.0\.0\.7|queue=812|pool\.ts/);
+  });
+
+  it('a BadRequest that does not decode is a 400 without field violations, not a 500', async () => {
+    const response = await fetch(`${http.base}/${path}/garbled-bad-request`);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      statusCode: 400,
+      error: 'INVALID_ARGUMENT',
+      message: 'invalid order',
+      reason: 'KEPT',
+    });
   });
 
   it('a malformed details trailer changes nothing in the answer', async () => {

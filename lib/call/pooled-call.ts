@@ -421,6 +421,10 @@ export class PooledCall
     const pushback =
       serverPushback(error.metadata) ?? retryInfoDelayMs(error.metadata, MAX_DURATION_MS);
     if (pushback === 'stop') return false;
+    // A server that asks for more time than the call has left gets its answer now, not a timeout.
+    if (pushback !== undefined && deadline !== undefined && Date.now() + pushback >= deadline) {
+      return false;
+    }
     // The retry is charged to the backend that failed.
     const failedOn = this.lastChannel?.target ?? '';
     if (!this.context.budgets.of(failedOn).tryWithdraw()) {

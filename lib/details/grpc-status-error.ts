@@ -45,6 +45,9 @@ export function grpcStatusError(options: GrpcStatusErrorOptions): GrpcStatusErro
       `grpcStatusError: code must be a gRPC status code other than OK (got ${code})`,
     );
   }
+  if (!Array.isArray(details)) {
+    throw new TypeError(`grpcStatusError: details must be an array of { '@type', ... } objects`);
+  }
   const metadata = options.metadata?.clone() ?? new Metadata();
   if (details.length > 0)
     metadata.set(STATUS_DETAILS_KEY, encodeStatusDetails(code, message, details));

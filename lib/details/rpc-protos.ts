@@ -27,6 +27,7 @@ export const TYPE_URL_PREFIX = 'type.googleapis.com/';
 
 /** The message type a type URL names, if the loaded protos define it. */
 export function detailType(typeUrl: string): protobuf.Type | undefined {
+  if (typeof typeUrl !== 'string') return undefined;
   const name = typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
   if (!name.startsWith('google.rpc.')) return undefined;
   const found = rpcProtos().lookup(name);

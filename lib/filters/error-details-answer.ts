@@ -49,8 +49,8 @@ export function detailsAnswer(
   if (details.length === 0) return {};
   const answer: DetailsAnswer = {};
   const badRequest = find<GrpcBadRequest>(details, 'BadRequest');
-  if (httpStatus === 400 && badRequest !== undefined) {
-    answer.fieldViolations = badRequest.fieldViolations.map(({ field, description }) => ({
+  if (httpStatus === 400 && Array.isArray(badRequest?.fieldViolations)) {
+    answer.fieldViolations = badRequest!.fieldViolations.map(({ field, description }) => ({
       field,
       description,
     }));

@@ -19,8 +19,24 @@ export function forwardInbound(
     if (metadata.get(key).length > 0) continue;
     const values = inbound(key);
     if (values.length === 0) continue;
+    const sendable = values.filter((value) => canSend(key, value));
+    if (sendable.length === 0) continue;
     if (target === metadata && !owned) target = metadata.clone();
-    for (const value of values) target.add(key, value);
+    for (const value of sendable) target.add(key, value);
   }
   return target;
+}
+
+/** What gRPC metadata may carry: printable ASCII text, or bytes under a `-bin` key. */
+const PRINTABLE_ASCII = /^[ -~]*$/;
+
+/**
+ * A value gRPC cannot carry (a tab or a non-ASCII letter in an HTTP header,
+ * bytes that are not valid base64) is left behind: the call goes without
+ * it rather than failing, and the value, often a credential, is never put
+ * into an error message.
+ */
+function canSend(key: string, value: string | Buffer): boolean {
+  if (key.endsWith('-bin')) return Buffer.isBuffer(value);
+  return typeof value === 'string' && PRINTABLE_ASCII.test(value);
 }

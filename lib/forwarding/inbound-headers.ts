@@ -4,9 +4,17 @@ import type { InboundHeaders } from '../interceptors/request-context.js';
 
 type HeaderValue = string | string[] | undefined;
 
-/** Binary (`-bin`) metadata travels base64-encoded in HTTP headers. */
+/** Standard or URL-safe base64, padded or not. */
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+/**
+ * Binary (`-bin`) metadata travels base64-encoded in HTTP headers. A value
+ * that is not base64 stays a string, which a `-bin` key cannot carry: it is
+ * not forwarded (forward-metadata.ts).
+ */
 function fromHttp(key: string, value: string): string | Buffer {
-  return key.endsWith('-bin') ? Buffer.from(value, 'base64') : value;
+  if (!key.endsWith('-bin') || !BASE64.test(value)) return value;
+  return Buffer.from(value, value.includes('-') || value.includes('_') ? 'base64url' : 'base64');
 }
 
 /**
