@@ -84,7 +84,7 @@ function hostPortProblem(text: string, what: string): string | undefined {
 }
 
 /** As grpc-js splits them; a string is what is wrong. */
-function splitHostPort(text: string): { host: string; port: string | undefined } | string {
+export function splitHostPort(text: string): { host: string; port: string | undefined } | string {
   if (text === '') return 'must name a host';
   if (text.startsWith('[')) {
     const end = text.indexOf(']');
