@@ -140,6 +140,24 @@ export interface PoolVariant {
   >;
 }
 
+/** The pool every pool contender runs on: up to 100 calls a channel, as the backend allows. */
+export function benchPool(
+  url: string | string[],
+  maxChannels: number,
+  options?: PoolVariant['options'],
+): GrpcPool {
+  const pool = new GrpcPool({
+    name: 'BENCH',
+    url,
+    package: BENCH_PACKAGE,
+    protoPath: BENCH_PROTO,
+    pool: { minChannels: 1, maxChannels, maxConcurrentCallsPerChannel: 100 },
+    ...options,
+  });
+  pool.onModuleInit();
+  return pool;
+}
+
 /** This library. */
 export function grpcPool(
   url: string | string[],
@@ -148,15 +166,7 @@ export function grpcPool(
   delayMs: number,
   variant?: PoolVariant,
 ): Contender {
-  const pool = new GrpcPool({
-    name: 'BENCH',
-    url,
-    package: BENCH_PACKAGE,
-    protoPath: BENCH_PROTO,
-    pool: { minChannels: 1, maxChannels, maxConcurrentCallsPerChannel: 100 },
-    ...variant?.options,
-  });
-  pool.onModuleInit();
+  const pool = benchPool(url, maxChannels, variant?.options);
   const service = pool.getService<ObservableService>('EchoService');
   const request = requestFor(method, delayMs);
   return {
@@ -173,14 +183,7 @@ export function grpcPoolAsync(
   method: Method,
   delayMs: number,
 ): Contender {
-  const pool = new GrpcPool({
-    name: 'BENCH',
-    url,
-    package: BENCH_PACKAGE,
-    protoPath: BENCH_PROTO,
-    pool: { minChannels: 1, maxChannels, maxConcurrentCallsPerChannel: 100 },
-  });
-  pool.onModuleInit();
+  const pool = benchPool(url, maxChannels);
   const service = pool.getAsyncService<AsyncService>('EchoService');
   const request = requestFor(method, delayMs);
   return {

@@ -7,9 +7,8 @@ import { Client, credentials, Metadata, type ClientDuplexStream } from '@grpc/gr
 import { loadSync } from '@grpc/proto-loader';
 import { ClientGrpcProxy } from '@nestjs/microservices';
 import { count, from, lastValueFrom, type Observable } from 'rxjs';
-import { GrpcPool } from '../dist/index.js';
 import { BENCH_PACKAGE, BENCH_PROTO } from './bench-proto.js';
-import type { Contender } from './contenders.js';
+import { benchPool, type Contender } from './contenders.js';
 
 interface ChatRpc {
   path: string;
@@ -79,21 +78,9 @@ export function nestChat(url: string, messages: number): Contender {
   };
 }
 
-function chatPool(url: string): GrpcPool {
-  const pool = new GrpcPool({
-    name: 'BENCH',
-    url,
-    package: BENCH_PACKAGE,
-    protoPath: BENCH_PROTO,
-    pool: { minChannels: 1, maxChannels: 1, maxConcurrentCallsPerChannel: 100 },
-  });
-  pool.onModuleInit();
-  return pool;
-}
-
 /** The pool's Observable facade, as Nest code calls it. */
 export function poolChat(url: string, messages: number): Contender {
-  const pool = chatPool(url);
+  const pool = benchPool(url, 1);
   const service = pool.getService<ObservableChat>('EchoService');
   const requests = requestsOf(messages);
   return {
@@ -106,7 +93,7 @@ export function poolChat(url: string, messages: number): Contender {
 
 /** The pool's async facade: an array as the request stream, `for await` over the echoes. */
 export function poolAsyncChat(url: string, messages: number): Contender {
-  const pool = chatPool(url);
+  const pool = benchPool(url, 1);
   const service = pool.getAsyncService<AsyncChat>('EchoService');
   const requests = requestsOf(messages);
   return {

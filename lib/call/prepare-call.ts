@@ -5,7 +5,11 @@ import type { GrpcCallInterceptor } from '../interfaces/call-interceptor.interfa
 import type { GrpcPoolCallOptions } from '../interfaces/call-options.interface.js';
 import { isPlainObject } from '../options/option-rules.js';
 import { callArgumentsProblem } from '../options/validate-call-options.js';
-import { inheritedDeadline, inheritedSignal } from '../interceptors/request-context.js';
+import {
+  currentRequest,
+  inheritedDeadline,
+  inheritedSignal,
+} from '../interceptors/request-context.js';
 import { resolveRetryPolicy, type RetryPolicy } from '../policies/retry-policy.js';
 
 /** A call's metadata and grpc-js options after the pool's own options are applied. */
@@ -138,7 +142,8 @@ function splitInterceptors(
 function prepareDefaultCall(defaults: MethodCallDefaults): PreparedCall {
   const metadata = forwardInbound(new Metadata(), defaults.forwardMetadata, true);
   if (defaults.waitForReady) metadata.setOptions({ waitForReady: true });
-  const deadline = earliest(defaultDeadline(defaults), inheritedDeadline());
+  const request = currentRequest();
+  const deadline = earliest(defaultDeadline(defaults), request?.deadline);
   return {
     metadata,
     callOptions: deadline === undefined ? NO_CALL_OPTIONS : { deadline },
@@ -146,7 +151,7 @@ function prepareDefaultCall(defaults: MethodCallDefaults): PreparedCall {
     retry: defaults.retry,
     idempotent: defaults.idempotent,
     interceptors: defaults.interceptors,
-    signal: inheritedSignal(),
+    signal: request?.signal,
   };
 }
 

@@ -14,8 +14,14 @@ const AS_OBJECT = { longs: Number, enums: String, defaults: true, arrays: true, 
 /** A decoded `google.protobuf.Any`: protobufjs's own definition keeps the proto's `type_url`. */
 type AnyMessage = { value: Uint8Array } & ({ typeUrl: string } | { type_url: string });
 
-const typeUrlOf = (any: AnyMessage): string =>
-  String(('typeUrl' in any ? any.typeUrl : any.type_url) ?? '');
+const typeUrlOf = (packed: AnyMessage): string =>
+  String(('typeUrl' in packed ? packed.typeUrl : packed.type_url) ?? '');
+
+/**
+ * Decoded trailers by their bytes: a failed attempt's RetryInfo is read for
+ * its backoff, then the same trailer again for the error the caller gets.
+ */
+const decoded = new WeakMap<Uint8Array, GrpcStatusDetail[] | undefined>();
 
 /**
  * The details of the `google.rpc.Status` in `metadata`'s
@@ -31,6 +37,11 @@ export function decodeStatusDetails(
 ): GrpcStatusDetail[] | undefined {
   const [bytes] = metadata?.get(STATUS_DETAILS_KEY) ?? [];
   if (!(bytes instanceof Uint8Array)) return undefined;
+  if (!decoded.has(bytes)) decoded.set(bytes, decodeStatus(bytes));
+  return decoded.get(bytes);
+}
+
+function decodeStatus(bytes: Uint8Array): GrpcStatusDetail[] | undefined {
   let details: AnyMessage[];
   try {
     const status = rpcProtos().lookupType('google.rpc.Status').decode(bytes) as unknown as {
@@ -43,9 +54,9 @@ export function decodeStatusDetails(
   return details.flatMap(decodeDetail);
 }
 
-function decodeDetail(any: AnyMessage): GrpcStatusDetail[] {
-  const typeUrl = typeUrlOf(any);
-  const value = any.value ?? new Uint8Array();
+function decodeDetail(packed: AnyMessage): GrpcStatusDetail[] {
+  const typeUrl = typeUrlOf(packed);
+  const value = packed.value ?? new Uint8Array();
   const type = detailType(typeUrl);
   if (type === undefined) return [{ '@type': typeUrl, value: Uint8Array.from(value) }];
   try {

@@ -39,29 +39,25 @@ export class GrpcTimeoutInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const budgetMs = this.budgetOf(context);
     const inbound = context.getType() === 'rpc' ? inboundGrpcCall(context) : undefined;
-    if (budgetMs === undefined) {
-      if (inbound === undefined) return next.handle();
-      // Not decorated: the pooled calls still inherit the inbound call's deadline and cancel.
-      return new Observable((subscriber) => {
-        const { signal, release } = watchCancellation(inbound);
-        subscriber.add(release);
-        const budget = { deadline: inbound.deadline, signal };
-        return runWithBudget(budget, () => next.handle().subscribe(subscriber));
-      });
-    }
+    // An HTTP handler without the decorator has nothing to pass on.
+    if (budgetMs === undefined && inbound === undefined) return next.handle();
     return new Observable((subscriber) => {
-      const ownDeadline = Date.now() + budgetMs;
       const cancellation = inbound === undefined ? undefined : watchCancellation(inbound);
       if (cancellation !== undefined) subscriber.add(cancellation.release);
       const budget = {
         // The earlier of the handler's budget and what its own caller gave it.
-        deadline: Math.min(ownDeadline, inbound?.deadline ?? Infinity),
+        deadline: Math.min(
+          budgetMs === undefined ? Infinity : Date.now() + budgetMs,
+          inbound?.deadline ?? Infinity,
+        ),
         signal: cancellation?.signal,
       };
       // The handler runs when next.handle() is subscribed: subscribe inside the budget's context.
-      return runWithBudget(budget, () =>
-        next
-          .handle()
+      return runWithBudget(budget, () => {
+        const handled = next.handle();
+        // Not decorated: the calls inherit the caller's deadline, the handler gets no timer.
+        if (budgetMs === undefined) return handled.subscribe(subscriber);
+        return handled
           .pipe(
             timeout({ first: budgetMs }),
             catchError((error: unknown) =>
@@ -72,8 +68,8 @@ export class GrpcTimeoutInterceptor implements NestInterceptor {
               ),
             ),
           )
-          .subscribe(subscriber),
-      );
+          .subscribe(subscriber);
+      });
     });
   }
 

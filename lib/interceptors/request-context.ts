@@ -12,7 +12,7 @@ export interface RequestBudget {
 export type InboundHeaders = (key: string) => readonly (string | Buffer)[];
 
 /** What a pooled call inherits from the Nest request it is made for. */
-interface RequestContext {
+export interface RequestContext {
   readonly deadline?: number;
   readonly signal?: AbortSignal;
   readonly inbound?: InboundHeaders;
@@ -42,6 +42,11 @@ export function runWithBudget<T>(budget: RequestBudget, work: () => T): T {
 /** Runs `work` with `inbound` as the request whose chosen headers pooled calls forward. */
 export function runWithInbound<T>(inbound: InboundHeaders, work: () => T): T {
   return requestContexts.run({ ...requestContexts.getStore(), inbound }, work);
+}
+
+/** Everything the request being handled passes on, in one read (undefined outside a request). */
+export function currentRequest(): RequestContext | undefined {
+  return requestContexts.getStore();
 }
 
 /** The deadline inherited from the request being handled, if any. */
