@@ -1,3 +1,4 @@
+import { connectivityState } from '@grpc/grpc-js';
 import {
   type BeforeApplicationShutdown,
   type OnApplicationShutdown,
@@ -41,6 +42,7 @@ import { CallMetrics } from '../call/call-metrics.js';
 import type { CallContext } from '../call/call-context.js';
 import { createCallbackClient } from '../facades/callback/callback-client.js';
 import { PoolEventLog } from './pool-event-log.js';
+import { PoolDiscovery } from '../discovery/pool-discovery.js';
 import { poolState } from './pool-state.js';
 import { createServiceFacade } from '../facades/observable/service-facade.js';
 import { createAsyncServiceFacade } from '../facades/async/async-service-facade.js';
@@ -81,8 +83,10 @@ export class GrpcPool
   private readonly events: PoolEventLog;
   private readonly admission: CallAdmission;
   private readonly telemetry: PoolTelemetry;
+  private readonly discovery: PoolDiscovery;
   private readonly stateSubject = new BehaviorSubject<GrpcPoolState>('connecting');
   private opened = false;
+  private starting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
   /** Validates the options and loads the protos; throws `GrpcPoolOptionsError`. Opens nothing yet. */
@@ -100,31 +104,55 @@ export class GrpcPool
       this.options.packageNames,
     );
     checkMethodKeys(new OptionRules(this.name), options.methods, this.catalog);
-    const { outlierDetection } = this.options.limits;
+    const { outlierDetection, maxChannels, dns } = this.options.limits;
+    this.discovery = new PoolDiscovery(
+      {
+        displayName: poolDisplayName(this.name),
+        targets: this.options.targets,
+        maxChannels,
+        dns,
+        secure: this.options.secure,
+      },
+      (change) => {
+        for (const address of change.removed) this.context.budgets.forget(address);
+        this.pool.addressesChanged(change);
+      },
+      () => this.refreshState(),
+    );
+    const { addresses } = this.discovery;
     const outliers =
-      outlierDetection === false || this.options.targets.length < 2
+      outlierDetection === false ||
+      (this.options.targets.length < 2 && !this.discovery.followsNames)
         ? undefined
-        : new OutlierDetector(this.options.targets, outlierDetection, (target, ejected, detail) => {
-            this.events.backendEjected(target, ejected, detail);
-            if (ejected) this.telemetry.backendEjected();
-            this.refreshState();
-          });
+        : new OutlierDetector(
+            () => addresses.all.length,
+            outlierDetection,
+            (target, ejected, detail) => {
+              this.events.backendEjected(target, ejected, detail);
+              if (ejected) this.telemetry.backendEjected();
+              this.refreshState();
+            },
+          );
     this.pool = new ChannelPool({
       label,
       outliers,
-      targets: this.options.targets,
+      addresses,
+      subsetRotationMs: this.discovery.subsetRotationMs,
       limits: this.options.limits,
-      createChannel: (id, target, onState) =>
+      createChannel: (id, address, onState) =>
         new PooledChannel(
           id,
-          target,
+          address,
           this.options.credentials,
-          buildChannelArguments(options, target),
+          this.discovery.channelArguments(address, buildChannelArguments(options, address)),
           onState,
         ),
-      onStateChange: () => this.refreshState(),
+      onStateChange: (channel, state) => {
+        if (state === connectivityState.TRANSIENT_FAILURE) this.discovery.channelFailed();
+        this.refreshState();
+      },
       onChannelReplaced: (channel, reason, trouble, kind) => {
-        this.events.channelReplaced(channel, reason, trouble);
+        this.events.channelReplaced(channel, reason, trouble, kind);
         this.telemetry.channelReplaced(kind);
       },
     });
@@ -249,15 +277,30 @@ export class GrpcPool
       lastError: this.metrics.lastUnavailable,
       readySince: this.events.readySince,
       remote,
+      discoveryTrouble: this.discovery.trouble(),
     });
   }
 
-  /** Nest calls this at start-up: open `minChannels` channels, and wait for one if `startup.waitForReady`. */
-  async onModuleInit(): Promise<void> {
-    if (this.opened || this.admission.phase !== 'open') return;
-    this.opened = true;
+  /**
+   * Nest calls this at start-up: resolve the DNS names the pool follows
+   * (bounded), open `minChannels` channels, and wait for one if
+   * `startup.waitForReady`. Calling it again returns the same promise.
+   */
+  onModuleInit(): Promise<void> {
+    this.starting ??= this.open();
+    return this.starting;
+  }
+
+  private async open(): Promise<void> {
+    if (this.admission.phase !== 'open') return;
     this.telemetry.open();
     const { waitForReady, timeoutMs } = this.options.startup;
+    if (this.discovery.followsNames) {
+      // Channels open on the addresses found, not on a name that is about to be replaced.
+      await this.discovery.start();
+      if (this.admission.phase !== 'open') return;
+    }
+    this.opened = true;
     this.pool.open(waitForReady ? 1 : 0);
     this.events.opened(this.pool.channelStats().length, this.options.secure);
     this.refreshState();
@@ -303,6 +346,7 @@ export class GrpcPool
       }
     }
     this.admission.markClosed();
+    this.discovery.stop();
     this.pool.close();
     this.telemetry.close();
     this.refreshState();
@@ -349,11 +393,13 @@ export class GrpcPool
 
   /** Recomputes the state; publishes and logs a change. */
   private refreshState(channels = this.pool.channelStats()): GrpcPoolState {
-    const next = poolState(this.admission.phase, this.opened, channels);
+    let next = poolState(this.admission.phase, this.opened, channels);
+    const trouble = this.discovery.trouble();
+    if (next === 'ready' && trouble !== undefined) next = 'degraded';
     const previous = this.stateSubject.value;
     if (next !== previous && !this.stateSubject.closed) {
       this.stateSubject.next(next);
-      this.events.stateChanged(next, this.metrics.lastUnavailable?.message);
+      this.events.stateChanged(next, this.metrics.lastUnavailable?.message, trouble);
     }
     return next;
   }

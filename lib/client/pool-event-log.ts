@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { GrpcPoolState } from '../interfaces/stats.interface.js';
 import { isLoopbackTarget } from '../options/loopback-target.js';
 import type { PooledChannel } from '../pool/pooled-channel.js';
+import type { ChannelReplacementReason } from '../telemetry/metric-sink.interface.js';
 
 /**
  * What a pool tells the operator, through Nest's `Logger` with the pool's
@@ -40,7 +41,8 @@ export class PoolEventLog {
     this.appShuttingDown = true;
   }
 
-  stateChanged(next: GrpcPoolState, lastError: string | undefined): void {
+  /** `trouble`: discovery's reason, when it is what degrades the pool. */
+  stateChanged(next: GrpcPoolState, lastError: string | undefined, trouble?: string): void {
     if (next === 'ready') this.readySince = new Date();
     if (next === 'ready' && this.failureLogged !== undefined) {
       this.failureLogged = undefined;
@@ -58,13 +60,24 @@ export class PoolEventLog {
           (lastError === undefined ? '' : `. Last error: ${lastError}`),
       );
     } else {
-      this.logger.warn(`Some channels to ${this.targets} are failing; calls go to the others`);
+      this.logger.warn(
+        trouble !== undefined
+          ? `Degraded: ${trouble}`
+          : `Some channels to ${this.targets} are failing; calls go to the others`,
+      );
     }
   }
 
-  channelReplaced(channel: PooledChannel, reason: string, trouble: boolean): void {
+  channelReplaced(
+    channel: PooledChannel,
+    reason: string,
+    trouble: boolean,
+    kind: ChannelReplacementReason,
+  ): void {
     const message = `Channel ${channel.id} to ${channel.target} ${reason}: replacing it`;
     if (trouble) this.logger.warn(message);
+    // Following the addresses is routine, and a moving subset does it every refresh.
+    else if (kind === 'rebalance') this.logger.debug(message);
     else this.logger.log(message);
   }
 

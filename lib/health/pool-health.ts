@@ -14,6 +14,8 @@ export interface HealthEvidence {
   /** When every channel was last READY again. */
   readySince: Date | undefined;
   remote: RemoteHealthOutcome | undefined;
+  /** Why discovery degrades the pool (resolution failing for a while), if it does. */
+  discoveryTrouble?: string;
 }
 
 /**
@@ -40,7 +42,8 @@ export function poolHealth(
     queued: stats.queued,
   };
   if (reason !== undefined) details.reason = reason;
-  else if (details.status === 'degraded') details.reason = 'some channels are failing';
+  else if (details.status === 'degraded')
+    details.reason = evidence.discoveryTrouble ?? 'some channels are failing';
   if (lastError !== undefined) {
     details.lastError = lastError.message;
     details.lastErrorAt = lastError.at.toISOString();

@@ -36,6 +36,26 @@ export interface GrpcPoolChannelOptions {
   retryBudget?: GrpcRetryBudgetOptions;
   /** With several backends, keep calls away from one that keeps failing; `false`: off. */
   outlierDetection?: GrpcOutlierDetectionOptions | false;
+  /**
+   * How the pool follows a DNS name (`dns:` targets and `host:port` names
+   * other than `localhost`): it resolves the name itself and keeps channels
+   * on the addresses it finds. `false`: leave resolution to grpc-js.
+   */
+  dns?: GrpcPoolDnsOptions | false;
+}
+
+/**
+ * DNS discovery settings.
+ * @publicApi
+ */
+export interface GrpcPoolDnsOptions {
+  /**
+   * How often the name is resolved again (sooner when the records' TTL is
+   * shorter, and when a channel fails). With more addresses than
+   * `maxChannels`, the subset of addresses the pool connects to moves on by
+   * one address at this interval. Default `30000`.
+   */
+  refreshIntervalMs?: number;
 }
 
 /**

@@ -35,7 +35,10 @@ export const POOL_OPTION_KEYS = [
   'maxConnectionAgeMs',
   'outlierDetection',
   'retryBudget',
+  'dns',
 ] as const;
+
+export const DNS_OPTION_KEYS = ['refreshIntervalMs'] as const;
 
 export const RETRY_BUDGET_KEYS = ['ratio', 'minPerSecond'] as const;
 

@@ -10,6 +10,7 @@ export const POOL_DEFAULTS = {
   connectTimeoutMs: 10_000,
   maxConnectionAgeMs: 0,
   outlierDetection: { consecutiveFailures: 5, baseEjectionMs: 30_000, maxEjectionMs: 300_000 },
+  dnsRefreshIntervalMs: 30_000,
   startupWaitForReady: false,
   startupTimeoutMs: 5000,
   drainTimeoutMs: 10_000,

@@ -30,6 +30,7 @@ export interface ResolvedClientOptions {
   limits: Required<GrpcPoolChannelOptions> & {
     retryBudget: Required<GrpcRetryBudgetOptions>;
     outlierDetection: OutlierPolicy | false;
+    dns: { refreshIntervalMs: number } | false;
   };
   callDefaults: GrpcDefaultCallOptions;
   startup: { waitForReady: boolean; timeoutMs: number };
@@ -69,6 +70,12 @@ export function resolveClientOptions(options: GrpcPoolClientOptions): ResolvedCl
         pool.outlierDetection === false
           ? false
           : { ...POOL_DEFAULTS.outlierDetection, ...pool.outlierDetection },
+      dns:
+        pool.dns === false
+          ? false
+          : {
+              refreshIntervalMs: pool.dns?.refreshIntervalMs ?? POOL_DEFAULTS.dnsRefreshIntervalMs,
+            },
     },
     callDefaults: options.defaultCallOptions ?? {},
     startup: {

@@ -10,6 +10,7 @@ import {
   RETRY_BUDGET_KEYS,
   RETRY_OPTION_KEYS,
   OUTLIER_DETECTION_KEYS,
+  DNS_OPTION_KEYS,
   STARTUP_OPTION_KEYS,
   TLS_OPTION_KEYS,
 } from './option-keys.js';
@@ -126,6 +127,12 @@ function validatePool(rules: OptionRules, options: GrpcPoolClientOptions): void 
     rules.durationMs(outliers?.baseEjectionMs, 'pool.outlierDetection.baseEjectionMs', 1);
     const base = outliers?.baseEjectionMs ?? POOL_DEFAULTS.outlierDetection.baseEjectionMs;
     rules.durationMs(outliers?.maxEjectionMs, 'pool.outlierDetection.maxEjectionMs', base);
+  }
+  const dns = pool?.dns;
+  if (dns !== false) {
+    rules.knownKeys(dns, 'pool.dns', DNS_OPTION_KEYS);
+    // Each refresh is a DNS query per name and pool: below this it is a typo, not a schedule.
+    rules.durationMs(dns?.refreshIntervalMs, 'pool.dns.refreshIntervalMs', 100);
   }
   rules.knownKeys(pool?.retryBudget, 'pool.retryBudget', RETRY_BUDGET_KEYS);
   rules.finiteNumber(pool?.retryBudget?.ratio, 'pool.retryBudget.ratio', 0);

@@ -21,4 +21,9 @@ export class RetryBudgets {
     }
     return budget;
   }
+
+  /** `target` is gone (discovery no longer finds it); a later call to it starts a fresh budget. */
+  forget(target: string): void {
+    this.byTarget.delete(target);
+  }
 }

@@ -1,5 +1,7 @@
+import type { connectivityState } from '@grpc/grpc-js';
 import type { GrpcPoolChannelOptions } from '../interfaces/pool-options.interface.js';
 import type { ChannelReplacementReason } from '../telemetry/metric-sink.interface.js';
+import type { BackendAddresses } from './backend-addresses.js';
 import type { OutlierDetector } from './outlier-detector.js';
 import type { ChannelStateListener, PooledChannel } from './pooled-channel.js';
 
@@ -20,12 +22,15 @@ export type ChannelReplacedListener = (
 export interface ChannelPoolConfig {
   /** The pool's name as messages print it. */
   label: string;
-  targets: readonly string[];
+  /** Where channels may connect; it changes as discovery finds addresses. */
+  addresses: BackendAddresses;
+  /** How often a pool with more addresses than `maxChannels` moves its subset on by one. */
+  subsetRotationMs: number;
   limits: Readonly<Required<GrpcPoolChannelOptions>>;
   /** A new channel, whose connectivity changes go to `onState`. */
   createChannel(id: number, target: string, onState: ChannelStateListener): PooledChannel;
   /** Some channel's connectivity changed. */
-  onStateChange?(): void;
+  onStateChange?(channel: PooledChannel, state: connectivityState): void;
   onChannelReplaced?: ChannelReplacedListener;
   /** Backends to keep calls away from; none when absent. */
   outliers?: OutlierDetector;

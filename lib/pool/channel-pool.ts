@@ -6,7 +6,9 @@ import { ChannelReplacement } from './channel-replacement.js';
 import { ChannelRotation } from './channel-rotation.js';
 import { ChannelSelector } from './channel-selector.js';
 import { ChannelSet } from './channel-set.js';
+import { ChannelSpread } from './channel-spread.js';
 import { IdleSweep } from './idle-sweep.js';
+import type { AddressChange } from './backend-addresses.js';
 import type { Lease } from './lease.js';
 import { outlierOutcome } from './outlier-detector.js';
 import { PoolGrowth } from './pool-growth.js';
@@ -36,6 +38,7 @@ export class ChannelPool {
   private readonly granter: SlotGranter;
   private readonly rotation: ChannelRotation;
   private readonly replacement: ChannelReplacement;
+  private readonly spread: ChannelSpread;
   private readonly lender: SlotLender;
   private closed = false;
   private readonly releaseSlot = (): void => {
@@ -45,7 +48,7 @@ export class ChannelPool {
   private readonly channelStateChanged: ChannelStateListener = (channel, state) => {
     this.replacement.watch(channel, state);
     if (state === connectivityState.READY) this.rotation.handOver(channel);
-    this.config.onStateChange?.();
+    this.config.onStateChange?.(channel, state);
   };
 
   constructor(private readonly config: ChannelPoolConfig) {
@@ -66,8 +69,11 @@ export class ChannelPool {
     });
     this.growth = new PoolGrowth(this.channels, config, () => {
       this.idleSweep.start();
-      if (!this.closed) this.rotation.startAgeSweep();
+      if (this.closed) return;
+      this.rotation.startAgeSweep();
+      if (config.addresses.subsetting) this.spread.startSubsetRotation(config.subsetRotationMs);
     });
+    this.spread = new ChannelSpread(this.channels, config.addresses, this.rotation, this.growth);
     this.idleSweep = new IdleSweep(this.channels, limits.idleTimeoutMs, () => this.growth.floor());
     this.selector = new ChannelSelector(this.channels, config, () =>
       this.replacement.replaceShutdown(),
@@ -158,12 +164,30 @@ export class ChannelPool {
     this.config.outliers?.report(channel.target, outlierOutcome(code));
   }
 
+  /**
+   * The addresses changed (`addresses` already holds the new list): channels
+   * move to the new ones gracefully, and what the pool kept per address that
+   * is gone is dropped.
+   */
+  addressesChanged(change: AddressChange): void {
+    if (this.closed) return;
+    for (const address of change.removed) {
+      this.config.outliers?.forget(address);
+      this.replacement.forget(address);
+    }
+    if (this.config.addresses.subsetting)
+      this.spread.startSubsetRotation(this.config.subsetRotationMs);
+    this.spread.rebalance();
+    this.granter.grantWaiting();
+  }
+
   /** Closes every channel and fails every waiting call. Safe to call twice. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.idleSweep.stop();
     this.rotation.stop();
+    this.spread.stop();
     this.replacement.stop();
     this.granter.rejectAll();
     this.channels.closeAll();

@@ -71,6 +71,11 @@ export class ChannelReplacement {
     this.deps.refill();
   }
 
+  /** `target` is gone (discovery no longer finds it): its backoff goes too. */
+  forget(target: string): void {
+    this.backoff.forget(target);
+  }
+
   stop(): void {
     this.watchdog.stop();
   }

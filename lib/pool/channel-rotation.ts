@@ -24,15 +24,16 @@ export class ChannelRotation {
     channel.retireAt = Date.now() + this.maxConnectionAgeMs * (1 - Math.random() * 0.1);
   }
 
-  /** Opens `channel`'s successor, unless it is already being replaced. */
+  /** Opens `channel`'s successor (to `target`, by default the same), unless it is already being replaced. */
   rotate(
     channel: PooledChannel,
     reason: string,
     trouble: boolean,
     kind: ChannelReplacementReason,
+    target = channel.target,
   ): void {
     if (channel.successor !== undefined || channel.retiring) return;
-    const successor = this.channels.newChannel(channel.target);
+    const successor = this.channels.newChannel(target);
     channel.successor = successor;
     this.channels.add(successor);
     successor.connect();

@@ -22,7 +22,7 @@ export class ChannelSelector {
 
   constructor(
     private readonly channels: ChannelSet,
-    private readonly config: Pick<ChannelPoolConfig, 'targets' | 'limits' | 'outliers'>,
+    private readonly config: Pick<ChannelPoolConfig, 'addresses' | 'limits' | 'outliers'>,
     /** A pick passed over SHUTDOWN channels. */
     private readonly onShutdownSeen: () => void,
   ) {}
@@ -73,6 +73,6 @@ export class ChannelSelector {
    */
   private retryPenalty(channel: PooledChannel, avoid: PooledChannel): number {
     if (channel === avoid) return 1.5;
-    return channel.target === avoid.target && this.config.targets.length > 1 ? 0.75 : 0;
+    return channel.target === avoid.target && this.config.addresses.all.length > 1 ? 0.75 : 0;
   }
 }

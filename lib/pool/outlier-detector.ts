@@ -46,7 +46,8 @@ export class OutlierDetector {
   private outliers = 0;
 
   constructor(
-    private readonly targets: readonly string[],
+    /** How many backends there are now. */
+    private readonly backendCount: () => number,
     private readonly policy: OutlierPolicy,
     private readonly onChange: OutlierListener,
   ) {}
@@ -87,7 +88,7 @@ export class OutlierDetector {
     if (record.probeInFlight) return this.eject(target, record, 'its probe call failed');
     if (record.ejectedUntil !== 0 || record.failuresInARow < this.policy.consecutiveFailures)
       return;
-    if (this.outliers + 1 > Math.floor(this.targets.length / 2)) return;
+    if (this.outliers + 1 > Math.floor(this.backendCount() / 2)) return;
     this.eject(target, record, `${record.failuresInARow} calls in a row failed`);
   }
 
@@ -98,6 +99,14 @@ export class OutlierDetector {
       if (record.ejectedUntil !== 0) out.set(target, record.ejectedUntil);
     }
     return out;
+  }
+
+  /** `target` is gone (discovery no longer finds it): its record goes too. */
+  forget(target: string): void {
+    const record = this.records.get(target);
+    if (record === undefined) return;
+    if (record.ejectedUntil !== 0) this.outliers--;
+    this.records.delete(target);
   }
 
   private eject(target: string, record: BackendRecord, why: string): void {

@@ -41,6 +41,11 @@ export class RecycleBackoff {
     else gate.lastFailureAt = now;
   }
 
+  /** `target` is gone (discovery no longer finds it). */
+  forget(target: string): void {
+    this.gates.delete(target);
+  }
+
   /** Takes the next step for `target` if the backoff allows a replacement at `now`. */
   take(target: string, now: number): RecycleStep | undefined {
     const gate = this.gates.get(target) ?? { steps: 0, notBefore: 0, lastFailureAt: now };

@@ -50,7 +50,7 @@ export interface PoolMetricSink {
 }
 
 /** Why the pool replaced a channel, as a metric label. */
-export type ChannelReplacementReason = 'connect_timeout' | 'failing' | 'max_age';
+export type ChannelReplacementReason = 'connect_timeout' | 'failing' | 'max_age' | 'rebalance';
 
 /** A method's names, as metrics and spans label it. */
 export interface MethodIdentity {

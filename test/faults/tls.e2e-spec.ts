@@ -161,6 +161,8 @@ describe('plaintext to a non-loopback address', () => {
         tls: { ca: Buffer.from('') },
       }),
     ];
+    // The pools following a name open once it has resolved (or failed to).
+    await Promise.all(pools.map((p) => p.onModuleInit()));
     await Promise.all(pools.map((p) => p.close()));
     const plaintext = warnings.filter((w) => w.startsWith('Plaintext connection'));
     expect(plaintext).toEqual([

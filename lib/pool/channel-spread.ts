@@ -1,0 +1,98 @@
+import type { BackendAddresses } from './backend-addresses.js';
+import type { ChannelRotation } from './channel-rotation.js';
+import type { ChannelSet } from './channel-set.js';
+import { isServing, servingCounts, type PoolGrowth } from './pool-growth.js';
+import type { PooledChannel } from './pooled-channel.js';
+
+// Keeps the channels where the addresses are: when discovery finds new
+// addresses or loses old ones, and when the subset moves on. Every move is
+// graceful, as rotation is: a channel leaving an address opens its successor
+// first and closes once its calls have finished, so no call in flight fails
+// because the address list changed.
+
+export class ChannelSpread {
+  private subsetTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly channels: ChannelSet,
+    private readonly addresses: BackendAddresses,
+    private readonly rotation: ChannelRotation,
+    private readonly growth: PoolGrowth,
+  ) {}
+
+  /**
+   * Moves channels off addresses the pool no longer wants (closing them
+   * outright where the pool has channels enough), then evens the rest out:
+   * an address with no channel gets a new one while the pool is below its
+   * floor; otherwise an address with two channels more than another gives
+   * it one.
+   */
+  rebalance(): void {
+    const wanted = this.addresses.wanted;
+    if (wanted.length === 0) return;
+    const counts = servingCounts(this.channels.all, wanted);
+    const floor = this.growth.floor();
+    let placed = [...counts.values()].reduce((sum, count) => sum + count, 0);
+    for (const channel of [...this.channels.all]) {
+      if (!isServing(channel) || counts.has(channel.target)) continue;
+      if (placed >= floor) {
+        this.channels.retire(channel);
+        continue;
+      }
+      const target = this.growth.leastUsedAddress();
+      this.move(channel, target, 'left the addresses in use');
+      counts.set(target, counts.get(target)! + 1);
+      placed++;
+    }
+    this.evenOut(wanted, counts, placed, floor);
+    this.rotation.closeDrained();
+  }
+
+  /** Moves the subset on by one address every `everyMs`, while there are more addresses than channels. */
+  startSubsetRotation(everyMs: number): void {
+    if (this.subsetTimer !== undefined) return;
+    this.subsetTimer = setInterval(() => {
+      if (this.addresses.advanceSubset()) this.rebalance();
+    }, everyMs);
+    // Upkeep: it must not keep the process alive.
+    this.subsetTimer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.subsetTimer);
+  }
+
+  private evenOut(
+    wanted: readonly string[],
+    counts: Map<string, number>,
+    placed: number,
+    floor: number,
+  ): void {
+    // Each pass adds or moves one channel, so wanted.length passes are enough.
+    for (let pass = 0; pass < wanted.length; pass++) {
+      let emptiest = wanted[0];
+      let fullest = wanted[0];
+      for (const address of wanted) {
+        if (counts.get(address)! < counts.get(emptiest)!) emptiest = address;
+        if (counts.get(address)! > counts.get(fullest)!) fullest = address;
+      }
+      if (counts.get(emptiest) === 0 && placed < floor && this.growth.canGrow) {
+        const grown = this.growth.grow();
+        grown.connect();
+        counts.set(grown.target, counts.get(grown.target)! + 1);
+        placed++;
+        continue;
+      }
+      if (counts.get(fullest)! - counts.get(emptiest)! < 2) return;
+      const channel = this.channels.all.find((c) => isServing(c) && c.target === fullest);
+      if (channel === undefined) return;
+      this.move(channel, emptiest, `evens out channels over ${wanted.length} addresses`);
+      counts.set(fullest, counts.get(fullest)! - 1);
+      counts.set(emptiest, counts.get(emptiest)! + 1);
+    }
+  }
+
+  private move(channel: PooledChannel, target: string, why: string): void {
+    this.rotation.rotate(channel, `${why} (successor on ${target})`, false, 'rebalance', target);
+  }
+}
