@@ -55,6 +55,8 @@ export interface EchoServer {
   port: number;
   /** Distinct client connections (remote address:port) seen. */
   peers: Set<string>;
+  /** The `:authority` calls arrived with. */
+  authorities: Set<string>;
   calls: number;
   /** Handlers running now, and the most ever at once. */
   active: number;
@@ -139,6 +141,7 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
   ]);
   const state: Omit<EchoServer, 'close' | 'address' | 'port' | 'setHealth' | 'failEverything'> = {
     peers: new Set(),
+    authorities: new Set(),
     calls: 0,
     active: 0,
     maxActive: 0,
@@ -161,6 +164,7 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
   /** Counts a call in; the returned functions end it once, as finished or as cancelled by the client. */
   const enter = (call: {
     getPeer(): string;
+    getHost(): string;
     metadata: Metadata;
     cancelled: boolean;
     on(event: 'cancelled', fn: () => void): unknown;
@@ -170,6 +174,7 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     state.maxActive = Math.max(state.maxActive, state.active);
     const peer = call.getPeer();
     state.peers.add(peer);
+    state.authorities.add(call.getHost());
     const token = call.metadata.get('authorization')[0];
     const traceparent = call.metadata.get('traceparent')[0];
     state.traceparents.push(traceparent === undefined ? undefined : String(traceparent));

@@ -9,6 +9,8 @@ export interface TcpProxy {
   address: string;
   /** Connections accepted so far. */
   connections: number;
+  /** Connections open now. */
+  live: number;
   /** Bytes passed from clients to the backend so far. */
   bytesToBackend: number;
   /** From now on, live connections pass nothing (new ones still work). */
@@ -16,7 +18,11 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(backend: string): Promise<TcpProxy> {
+/** `listen`: where the proxy listens (default 127.0.0.1 on any free port). */
+export async function startTcpProxy(
+  backend: string,
+  listen: { host?: string; port?: number } = {},
+): Promise<TcpProxy> {
   const [host, port] = [
     backend.slice(0, backend.lastIndexOf(':')),
     backend.slice(backend.lastIndexOf(':') + 1),
@@ -45,12 +51,19 @@ export async function startTcpProxy(backend: string): Promise<TcpProxy> {
       socket.on('close', () => pair.dead || end());
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const listenHost = listen.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port ?? 0, listenHost, resolve);
+  });
   const { port: proxyPort } = server.address() as { port: number };
   return {
-    address: `127.0.0.1:${proxyPort}`,
+    address: `${listenHost}:${proxyPort}`,
     get connections() {
       return state.connections;
+    },
+    get live() {
+      return pairs.size;
     },
     get bytesToBackend() {
       return state.bytesToBackend;
