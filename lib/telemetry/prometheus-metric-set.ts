@@ -198,7 +198,7 @@ function createMetrics(
     }),
     replacements: new client.Counter({
       name: 'grpc_pool_channel_replacements_total',
-      help: 'Channels replaced, by reason (connect_timeout, failing, max_age).',
+      help: 'Channels replaced, by reason (connect_timeout, failing, max_age, rebalance).',
       labelNames: ['pool', 'reason'],
       registers,
     }),
