@@ -96,9 +96,11 @@ describe('inbound deadline and cancellation flow through a Nest gRPC service int
       const error = await ping(`${mode}-deadline`, clientDeadline).outcome;
       expect(error.code).toBe(status.DEADLINE_EXCEEDED);
       const backendDeadline = middle.backend.slowDeadlines.at(-1)!;
-      // Not later than the client's, but for rounding: each hop sends the time left as a timeout
-      // rounded up, which the next one adds to its own clock. And not much earlier.
-      expect(backendDeadline).toBeLessThanOrEqual(clientDeadline + 20);
+      // Not later than the client's, but for rounding and transit: each hop sends the time left
+      // as a timeout rounded up, which the next one adds to its own clock on arrival, so the
+      // time a message spends between hops (tens of ms on a loaded machine) counts twice.
+      // And not much earlier.
+      expect(backendDeadline).toBeLessThanOrEqual(clientDeadline + 50);
       expect(backendDeadline).toBeGreaterThan(clientDeadline - 150);
       // The backend's call ended with the deadline instead of running its 5 s.
       await waitFor(() => middle.backend.cancelled > before, 3000, 'the backend to see the end');
