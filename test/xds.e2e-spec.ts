@@ -107,6 +107,7 @@ describe('xds:/// targets through @grpc/grpc-js-xds and a real control plane', (
       expect(new Set(replies.map((reply) => reply.peer)).size).toBe(4);
       expect(pool.stats().channels.map((c) => c.calls)).toEqual([10, 10, 10, 10]);
       expect(plane.answers.filter((answer) => !answer.accepted)).toEqual([]);
+      expect(plane.answers.length).toBeGreaterThanOrEqual(4);
     },
   );
 
@@ -124,6 +125,23 @@ describe('xds:/// targets through @grpc/grpc-js-xds and a real control plane', (
     expect(records.filter((record) => !record.ok)).toEqual([]);
     expect(records.length).toBeGreaterThan(200);
     expect(pool.stats().calls.failed).toBe(0);
+  });
+
+  it('a bad update from the control plane is refused (NACK) and calls stay on the last good endpoints', async () => {
+    pool = createEchoPool('xds:///echo');
+    const echo = pool.getAsyncService<EchoAsyncService>('EchoService');
+    await echo.echo({ message: 'before' });
+    const nacks = plane.answers.filter((answer) => !answer.accepted).length;
+    // gRPC's xDS client takes IP addresses only in an endpoint.
+    plane.setEndpoints([`localhost:${b.port}`]);
+    await waitFor(() => plane.answers.filter((answer) => !answer.accepted).length > nacks);
+    expect(plane.answers.filter((answer) => !answer.accepted).pop()).toMatchObject({
+      typeUrl: EDS,
+      error: expect.stringContaining('not a valid IPv4 or IPv6 address'),
+    });
+    const before = counts();
+    for (let i = 0; i < 10; i++) await echo.echo({ message: String(i) });
+    expect(counts()).toEqual({ a: before.a + 10, b: before.b });
   });
 
   it('balances over every endpoint the control plane lists, inside each channel', async () => {
