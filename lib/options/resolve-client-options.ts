@@ -15,6 +15,7 @@ import { RETRY_BUDGET_DEFAULTS, type GrpcRetryBudgetOptions } from '../policies/
 import { POOL_DEFAULTS } from './pool-defaults.js';
 import { tlsCredentials } from './tls-credentials.js';
 import { validateClientOptions } from './validate-client-options.js';
+import { registerXdsFor } from '../discovery/xds-registration.js';
 import type { TelemetrySettings } from '../telemetry/pool-telemetry.js';
 
 /** A client's options after validation, with every default filled in. */
@@ -44,6 +45,7 @@ export interface ResolvedClientOptions {
 /** Validates, loads the protos and applies defaults. Throws `GrpcPoolOptionsError`. */
 export function resolveClientOptions(options: GrpcPoolClientOptions): ResolvedClientOptions {
   validateClientOptions(options);
+  registerXdsFor(new OptionRules(options.name), options.url);
   const pool = options.pool ?? {};
   return {
     name: options.name,
