@@ -39,7 +39,8 @@ describe('stats(): phases and byMethod', () => {
     });
     expect(byMethod['/test.v1.EchoService/Slow'].calls.ok).toBe(1);
     expect(byMethod['/test.v1.EchoService/Slow'].latencyMs.p50!).toBeGreaterThanOrEqual(60);
-    expect(byMethod['/test.v1.EchoService/Echo'].latencyMs.p99!).toBeLessThan(60);
+    // p50, not p99: the first Echo also waits for the connection, which a loaded machine can stretch.
+    expect(byMethod['/test.v1.EchoService/Echo'].latencyMs.p50!).toBeLessThan(60);
     expect(calls.started).toBe(5);
   });
 
