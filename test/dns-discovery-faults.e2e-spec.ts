@@ -121,4 +121,32 @@ describe('a followed DNS name: faults', () => {
     expect(targets()).toEqual([`127.0.0.3:${port}`]);
     expect(silent.connections).toBe(1);
   });
+  it('calls that fail on an address DNS has just dropped do not eject it: no phantom ejection eats the cap of the backends in use', async () => {
+    fleet = await startFleet(5);
+    const port = portOf(fleet);
+    dns.set('gone.test', { addresses: fleet.map((b) => b.ip), ttl: 1 });
+    await openPool('gone.test', port, {
+      pool: {
+        maxChannels: 8,
+        outlierDetection: { consecutiveFailures: 3, baseEjectionMs: 60_000 },
+      },
+    });
+    await waitFor(() => pool!.stats().channels.filter((c) => c.state === 'READY').length === 5);
+    const echo = pool!.getService<EchoService>('EchoService');
+    const calls = Array.from({ length: 20 }, () =>
+      firstValueFrom(echo.slow({ delayMs: 3000 })).then(
+        () => 'ok',
+        (error: { code?: number }) => error.code,
+      ),
+    );
+    await waitFor(() => pool!.stats().channels.every((c) => c.inFlight === 4));
+    // The pod leaves DNS, then goes away with its calls in flight.
+    dns.set('gone.test', { addresses: fleet.filter((_, i) => i !== 1).map((b) => b.ip), ttl: 1 });
+    await waitFor(() => logs.some((l) => l.includes(`removed 127.0.0.3:${port}`)), 3000);
+    await fleet[1].proxy.close();
+    const outcomes = await Promise.all(calls);
+    expect(outcomes.filter((o) => o !== 'ok')).toEqual([14, 14, 14, 14]);
+    expect(warnings.filter((w) => w.includes('ejected'))).toEqual([]);
+    expect(pool!.state).toBe('ready');
+  });
 });

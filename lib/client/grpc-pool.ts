@@ -114,7 +114,7 @@ export class GrpcPool
         secure: this.options.secure,
       },
       (change) => {
-        for (const address of change.removed) this.context.budgets.forget(address);
+        this.context.budgets.retain((address) => this.discovery.addresses.has(address));
         this.pool.addressesChanged(change);
       },
       () => this.refreshState(),
