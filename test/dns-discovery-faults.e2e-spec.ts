@@ -149,4 +149,49 @@ describe('a followed DNS name: faults', () => {
     expect(warnings.filter((w) => w.includes('ejected'))).toEqual([]);
     expect(pool!.state).toBe('ready');
   });
+  it('a DNS server that never answers AAAA: the A records are used, within a second', async () => {
+    fleet = await startFleet(2);
+    dns.set('noaaaa.test', { addresses: fleet.map((b) => b.ip), ttl: 30 });
+    dns.drop('AAAA');
+    try {
+      const startedAt = Date.now();
+      await openPool('noaaaa.test', portOf(fleet));
+      expect(Date.now() - startedAt).toBeLessThan(1000);
+      expect(targets().sort()).toEqual(fleet.map((b) => `${b.ip}:${portOf(fleet)}`));
+      expect(warnings.filter((w) => w.startsWith('Resolving'))).toEqual([]);
+    } finally {
+      dns.drop(undefined);
+    }
+  });
+
+  it('a DNS server that never answers: start-up waits no longer than startup.timeoutMs, and close() leaves no query behind', async () => {
+    fleet = await startFleet(1);
+    dns.set('blackhole.test', { addresses: [fleet[0].ip], ttl: 30 });
+    dns.drop('all');
+    try {
+      const startedAt = Date.now();
+      const opening = openPool('blackhole.test', portOf(fleet), {
+        startup: { waitForReady: true, timeoutMs: 1000 },
+      });
+      await expect(opening).rejects.toThrow('startup.timeoutMs 1000');
+      expect(Date.now() - startedAt).toBeLessThan(2000);
+      // A second pool closed during its first resolution: start-up ends with it, and no DNS query is left pending.
+      const before = process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length;
+      const other = createEchoPool(`dns://${dns.address}/blackhole.test:${portOf(fleet)}`, {
+        pool: { dns: { refreshIntervalMs: 300 } },
+      });
+      const init = other.onModuleInit();
+      await sleep(100);
+      const closedAt = Date.now();
+      await other.close();
+      await init;
+      expect(Date.now() - closedAt).toBeLessThan(500);
+      await sleep(50);
+      expect(process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length).toBeLessThan(
+        before + 1,
+      );
+    } finally {
+      dns.drop(undefined);
+    }
+  });
 });
