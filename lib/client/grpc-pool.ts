@@ -114,7 +114,7 @@ export class GrpcPool
         secure: this.options.secure,
       },
       (change) => {
-        for (const address of change.removed) this.context.budgets.forget(address);
+        this.context.budgets.retain((address) => this.discovery.addresses.has(address));
         this.pool.addressesChanged(change);
       },
       () => this.refreshState(),
@@ -295,16 +295,18 @@ export class GrpcPool
     if (this.admission.phase !== 'open') return;
     this.telemetry.open();
     const { waitForReady, timeoutMs } = this.options.startup;
+    const startedAt = Date.now();
     if (this.discovery.followsNames) {
-      // Channels open on the addresses found, not on a name that is about to be replaced.
-      await this.discovery.start();
+      // Channels open on the addresses found, not on a name that is about to be replaced;
+      // a DNS server that does not answer holds start-up no longer than startup.timeoutMs.
+      await this.discovery.start(timeoutMs);
       if (this.admission.phase !== 'open') return;
     }
     this.opened = true;
     this.pool.open(waitForReady ? 1 : 0);
     this.events.opened(this.pool.channelStats().length, this.options.secure);
     this.refreshState();
-    if (waitForReady) await this.waitUntilReady(timeoutMs);
+    if (waitForReady) await this.waitUntilReady(timeoutMs, Date.now() - startedAt);
   }
 
   /**
@@ -353,11 +355,12 @@ export class GrpcPool
     this.stateSubject.complete();
   }
 
-  private async waitUntilReady(timeoutMs: number): Promise<void> {
+  /** `spentMs`: of `timeoutMs`, what the first resolution already took. */
+  private async waitUntilReady(timeoutMs: number, spentMs: number): Promise<void> {
     const outcome = await firstValueFrom(
       this.state$.pipe(
         filter((state) => state !== 'connecting' && state !== 'down'),
-        timeout({ first: timeoutMs, with: () => of('timed out' as const) }),
+        timeout({ first: Math.max(1, timeoutMs - spentMs), with: () => of('timed out' as const) }),
       ),
       // Completed without a match: the pool was closed during start-up.
       { defaultValue: 'closed' as const },

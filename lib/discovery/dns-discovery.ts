@@ -28,6 +28,8 @@ interface NameState {
   /** When the timer fires (epoch ms). */
   nextAt: number;
   running: Promise<void> | undefined;
+  /** Ends the resolution running now (on stop, or when it takes too long). */
+  abort: AbortController | undefined;
   lastStartedAt: number;
   /** When the failures in a row began; undefined while it resolves. */
   failingSince: number | undefined;
@@ -55,6 +57,7 @@ export class DnsDiscovery {
       timer: undefined,
       nextAt: Infinity,
       running: undefined,
+      abort: undefined,
       lastStartedAt: -Infinity,
       failingSince: undefined,
     }));
@@ -63,12 +66,21 @@ export class DnsDiscovery {
   /**
    * Resolves every name now and schedules the next rounds. The promise
    * settles once each first resolution has succeeded or failed (each is
-   * bounded by RESOLVE_TIMEOUT_MS); starting twice returns at once.
+   * bounded by RESOLVE_TIMEOUT_MS), after `waitMs` at most (the resolutions
+   * go on and are used when they come), or when discovery stops; starting
+   * twice returns at once.
    */
-  async start(): Promise<void> {
+  async start(waitMs = RESOLVE_TIMEOUT_MS): Promise<void> {
     if (this.started || this.stopped) return;
     this.started = true;
-    await Promise.all(this.names.map((state) => this.resolve(state)));
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, waitMs);
+    });
+    await Promise.race([
+      Promise.all(this.names.map((state) => this.resolve(state))),
+      waited,
+    ]).finally(() => clearTimeout(timer));
   }
 
   /** A channel failed: its address may be gone. Resolves soon, within the minimum gap. */
@@ -93,7 +105,11 @@ export class DnsDiscovery {
 
   stop(): void {
     this.stopped = true;
-    for (const state of this.names) clearTimeout(state.timer);
+    for (const state of this.names) {
+      clearTimeout(state.timer);
+      // A query left pending would keep the process alive until it timed out.
+      state.abort?.abort();
+    }
   }
 
   private resolve(state: NameState): Promise<void> {
@@ -108,11 +124,14 @@ export class DnsDiscovery {
     state.timer = undefined;
     state.lastStartedAt = Date.now();
     let nextInMs = this.refreshIntervalMs;
+    const abort = new AbortController();
+    state.abort = abort;
     try {
       const { addresses, ttlMs } = await withTimeout(
-        resolveDnsTarget(state.name.dns, RESOLVE_TIMEOUT_MS),
+        resolveDnsTarget(state.name.dns, RESOLVE_TIMEOUT_MS, abort.signal),
         RESOLVE_TIMEOUT_MS,
         state.name.dns.host,
+        abort,
       );
       if (this.stopped) return;
       if (ttlMs !== undefined) nextInMs = Math.min(nextInMs, Math.max(ttlMs, MIN_RESOLVE_GAP_MS));
@@ -126,6 +145,7 @@ export class DnsDiscovery {
       state.failingSince ??= Date.now();
       this.listener.failed(state.name.target, asError(error), firstInARow);
     } finally {
+      state.abort = undefined;
       if (!this.stopped) this.schedule(state, nextInMs, false);
     }
   }
@@ -143,18 +163,23 @@ export class DnsDiscovery {
 }
 
 /** Bounds a lookup the system resolver could leave pending for long. */
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number, host: string): Promise<T> {
+function withTimeout<T>(
+  promise: Promise<T>,
+  timeoutMs: number,
+  host: string,
+  abort: AbortController,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          Object.assign(new Error(`resolving ${host} took over ${timeoutMs} ms`), {
-            code: 'ETIMEOUT',
-          }),
-        ),
-      timeoutMs,
-    );
+    timer = setTimeout(() => {
+      reject(
+        Object.assign(new Error(`resolving ${host} took over ${timeoutMs} ms`), {
+          code: 'ETIMEOUT',
+        }),
+      );
+      // The query must not outlive the answer given.
+      abort.abort();
+    }, timeoutMs);
     timer.unref();
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));

@@ -21,11 +21,13 @@ export interface DnsResolution {
 export async function resolveDnsTarget(
   target: DnsTarget,
   timeoutMs: number,
+  /** Aborting it ends a query to the target's DNS server at once (ECANCELLED). */
+  signal?: AbortSignal,
 ): Promise<DnsResolution> {
   const found =
     target.server === undefined
       ? await systemLookup(target.host)
-      : await askServer(target, timeoutMs);
+      : await askServer(target, timeoutMs, signal);
   if (found.length === 0)
     throw Object.assign(new Error(`no addresses for ${target.host}`), { code: 'ENODATA' });
   const addresses = [
@@ -46,14 +48,38 @@ async function systemLookup(host: string): Promise<Found[]> {
   return (await lookup(host, { all: true })).map(({ address }) => ({ address }));
 }
 
-async function askServer(target: DnsTarget, timeoutMs: number): Promise<Found[]> {
+/**
+ * Once one family has answered, how long the other may still take. Both
+ * queries leave together, so a server answers both within a round trip;
+ * one that never answers AAAA (some resolvers and middleboxes drop them)
+ * must not cost the A records found.
+ */
+const OTHER_FAMILY_GRACE_MS = 500;
+
+async function askServer(
+  target: DnsTarget,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<Found[]> {
   // One try, bounded: the refresh schedule is the retry.
   const resolver = new Resolver({ timeout: timeoutMs, tries: 1 });
   resolver.setServers([target.server!]);
-  const [v4, v6] = await Promise.allSettled([
+  // Cancelling rejects the queries still pending with ECANCELLED and frees their socket.
+  const cancel = (): void => resolver.cancel();
+  signal?.addEventListener('abort', cancel, { once: true });
+  let grace: NodeJS.Timeout | undefined;
+  const answered = (): void => {
+    grace ??= setTimeout(cancel, OTHER_FAMILY_GRACE_MS);
+  };
+  const queries = [
     resolver.resolve4(target.host, { ttl: true }),
     resolver.resolve6(target.host, { ttl: true }),
-  ]);
+  ] as const;
+  for (const query of queries) query.then(answered, () => undefined);
+  const [v4, v6] = await Promise.allSettled(queries).finally(() => {
+    clearTimeout(grace);
+    signal?.removeEventListener('abort', cancel);
+  });
   if (v4.status === 'rejected' && v6.status === 'rejected') throw v4.reason;
   return [
     ...(v4.status === 'fulfilled' ? v4.value : []),

@@ -69,9 +69,9 @@ export class PoolDiscovery {
     return this.dns !== undefined;
   }
 
-  /** Resolves the names for the first time; settles within a bounded time, found or not. */
-  start(): Promise<void> {
-    return this.dns?.start() ?? Promise.resolve();
+  /** Resolves the names for the first time; settles within `waitMs` at most, found or not. */
+  start(waitMs: number): Promise<void> {
+    return this.dns?.start(waitMs) ?? Promise.resolve();
   }
 
   /** A channel failed to connect: its backend may be gone, so ask DNS again soon. */

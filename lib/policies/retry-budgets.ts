@@ -26,4 +26,9 @@ export class RetryBudgets {
   forget(target: string): void {
     this.byTarget.delete(target);
   }
+
+  /** Drops the budgets of targets that are gone, including those calls draining off them made again. */
+  retain(current: (target: string) => boolean): void {
+    for (const target of this.byTarget.keys()) if (!current(target)) this.byTarget.delete(target);
+  }
 }

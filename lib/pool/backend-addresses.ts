@@ -53,6 +53,11 @@ export class BackendAddresses {
     return this.ordered.length > this.subsetSize;
   }
 
+  /** Whether `address` is one of the current addresses. */
+  has(address: string): boolean {
+    return this.targetOf.has(address);
+  }
+
   /** The configured target an address came from (itself when not resolved). */
   targetFor(address: string): string {
     return this.targetOf.get(address) ?? address;

@@ -161,7 +161,10 @@ export class ChannelPool {
   /** An attempt on `channel` ended with `code`: feeds channel recycling and outlier detection. */
   report(channel: PooledChannel, code: status): void {
     this.replacement.recordOutcome(channel, code === status.UNAVAILABLE);
-    this.config.outliers?.report(channel.target, outlierOutcome(code));
+    // A call that ends on an address DNS has dropped says nothing about the backends in use:
+    // a record for it would outlive the address, and an ejection would count against the cap forever.
+    if (this.config.addresses.has(channel.target))
+      this.config.outliers?.report(channel.target, outlierOutcome(code));
   }
 
   /**

@@ -80,10 +80,19 @@ export class ChannelReplacement {
     this.watchdog.stop();
   }
 
-  /** Closes a channel that never connected and opens another to the same backend in its place. */
+  /**
+   * Closes a channel that never connected and opens another to the same
+   * backend in its place; one already on its way out (retiring, or with a
+   * successor: its address may be gone) is closed without a replacement.
+   */
   private replaceStuck(channel: PooledChannel): void {
     const index = this.channels.indexOf(channel);
     if (this.deps.isClosed() || index === -1) return;
+    if (channel.retiring || channel.successor !== undefined) {
+      // Calls waiting inside it fail as never sent (UNAVAILABLE), so they may be retried elsewhere.
+      this.channels.removeAt(index);
+      return;
+    }
     const replacement = this.channels.newChannel(channel.target);
     this.channels.putAt(index, replacement);
     // Calls waiting inside it fail as never sent (UNAVAILABLE), so they may be retried elsewhere.

@@ -17,6 +17,11 @@ export interface TestDnsServer {
   set(name: string, records: DnsRecords | undefined): void;
   /** Queries answered, by name. */
   queries: Map<string, number>;
+  /**
+   * From now on, leave these queries unanswered, as a black hole: `all`, or
+   * only `AAAA` (some resolvers and middleboxes drop those). undefined: answer all.
+   */
+  drop(queries: 'all' | 'AAAA' | undefined): void;
   close(): Promise<void>;
 }
 
@@ -88,10 +93,13 @@ function answer(query: Buffer, records: Map<string, DnsRecords>): Buffer | undef
 export async function startTestDnsServer(): Promise<TestDnsServer> {
   const records = new Map<string, DnsRecords>();
   const queries = new Map<string, number>();
+  let dropped: 'all' | 'AAAA' | undefined;
   const socket = createSocket('udp4');
   socket.on('message', (query: Buffer, from: RemoteInfo) => {
-    const name = readQuestion(query)?.name;
+    const question = readQuestion(query);
+    const name = question?.name;
     if (name !== undefined) queries.set(name, (queries.get(name) ?? 0) + 1);
+    if (dropped === 'all' || (dropped === 'AAAA' && question?.type === TYPE_AAAA)) return;
     const reply = answer(query, records);
     if (reply !== undefined) socket.send(reply, from.port, from.address);
   });
@@ -99,6 +107,9 @@ export async function startTestDnsServer(): Promise<TestDnsServer> {
   return {
     address: `127.0.0.1:${socket.address().port}`,
     queries,
+    drop: (which) => {
+      dropped = which;
+    },
     set: (name, value) => {
       const key = name.toLowerCase().replace(/\.$/, '');
       if (value === undefined) records.delete(key);

@@ -1,0 +1,197 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { Logger, type LoggerService } from '@nestjs/common';
+import { createServer, type Server, type Socket } from 'node:net';
+import { firstValueFrom } from 'rxjs';
+import type { GrpcPool, GrpcPoolClientOptions } from '../lib/index.js';
+import { closeTestPool } from './support/close-test-pool.js';
+import { createEchoPool, type EchoService } from './support/echo-client.js';
+import { startEchoServer, type EchoServer } from './support/echo-server.js';
+import { startTestDnsServer, type TestDnsServer } from './support/dns-server.js';
+import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import { sleep, waitFor } from './support/wait-for.js';
+
+// Faults around a followed DNS name: backends that vanish in awkward
+// states, calls that end on addresses already gone. Backends on 127.0.0.x
+// behind TCP proxies, one port, a real DNS server in the target's authority.
+
+interface Backend {
+  ip: string;
+  server: EchoServer;
+  proxy: TcpProxy;
+}
+
+async function startFleet(size: number, first = 2, port = 0): Promise<Backend[]> {
+  const fleet: Backend[] = [];
+  for (let i = 0; i < size; i++) {
+    const ip = `127.0.0.${i + first}`;
+    const server = await startEchoServer();
+    const proxy = await startTcpProxy(server.address, { host: ip, port });
+    port = Number(proxy.address.split(':')[1]);
+    fleet.push({ ip, server, proxy });
+  }
+  return fleet;
+}
+
+const portOf = (fleet: Backend[]): number => Number(fleet[0].proxy.address.split(':')[1]);
+
+/** A TCP listener on `ip:port` that accepts connections and never speaks HTTP/2. */
+async function startSilent(ip: string, port: number) {
+  const sockets = new Set<Socket>();
+  let connections = 0;
+  const server: Server = createServer((socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(port, ip, resolve));
+  return {
+    get connections() {
+      return connections;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('a followed DNS name: faults', () => {
+  let dns: TestDnsServer;
+  let fleet: Backend[] = [];
+  let pool: GrpcPool | undefined;
+  const extra: { close(): Promise<void> }[] = [];
+  const warnings: string[] = [];
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    dns = await startTestDnsServer();
+    Logger.overrideLogger({
+      log: (message: string) => logs.push(message),
+      error: () => undefined,
+      warn: (message: string) => warnings.push(message),
+    } satisfies LoggerService);
+  });
+  afterAll(async () => {
+    Logger.overrideLogger(false);
+    await dns.close();
+  });
+  afterEach(async () => {
+    await closeTestPool(pool, ...fleet.flatMap((b) => [b.proxy, b.server]), ...extra);
+    pool = undefined;
+    fleet = [];
+    extra.length = 0;
+    warnings.length = 0;
+    logs.length = 0;
+  });
+
+  async function openPool(
+    name: string,
+    port: number,
+    overrides: Partial<GrpcPoolClientOptions> = {},
+  ): Promise<GrpcPool> {
+    pool = createEchoPool(`dns://${dns.address}/${name}:${port}`, {
+      ...overrides,
+      pool: { maxChannels: 4, dns: { refreshIntervalMs: 300 }, ...overrides.pool },
+    });
+    await pool.onModuleInit();
+    return pool;
+  }
+
+  const targets = (): string[] => pool!.stats().channels.map((c) => c.target);
+
+  it('a channel stuck CONNECTING to an address DNS dropped is closed, not replaced by another to that address', async () => {
+    fleet = await startFleet(1, 3);
+    const port = portOf(fleet);
+    const silent = await startSilent('127.0.0.2', port);
+    extra.push(silent);
+    dns.set('stuck.test', { addresses: ['127.0.0.2'], ttl: 1 });
+    await openPool('stuck.test', port, { pool: { connectTimeoutMs: 500 } });
+    const echo = pool!.getService<EchoService>('EchoService');
+    // A call waiting inside the channel keeps it open once it is moved away.
+    const waiting = firstValueFrom(
+      echo.echo({ message: 'w' }, undefined, { waitForReady: true, timeoutMs: 5000 }),
+    );
+    await waitFor(() => pool!.stats().inFlight === 1);
+    dns.set('stuck.test', { addresses: ['127.0.0.3'], ttl: 1 });
+    await expect(waiting).resolves.toMatchObject({ message: 'w' });
+    // Several connect timeouts later, nothing points at the dropped address any more.
+    await sleep(2000);
+    expect(targets()).toEqual([`127.0.0.3:${port}`]);
+    expect(silent.connections).toBe(1);
+  });
+  it('calls that fail on an address DNS has just dropped do not eject it: no phantom ejection eats the cap of the backends in use', async () => {
+    fleet = await startFleet(5);
+    const port = portOf(fleet);
+    dns.set('gone.test', { addresses: fleet.map((b) => b.ip), ttl: 1 });
+    await openPool('gone.test', port, {
+      pool: {
+        maxChannels: 8,
+        outlierDetection: { consecutiveFailures: 3, baseEjectionMs: 60_000 },
+      },
+    });
+    await waitFor(() => pool!.stats().channels.filter((c) => c.state === 'READY').length === 5);
+    const echo = pool!.getService<EchoService>('EchoService');
+    const calls = Array.from({ length: 20 }, () =>
+      firstValueFrom(echo.slow({ delayMs: 3000 })).then(
+        () => 'ok',
+        (error: { code?: number }) => error.code,
+      ),
+    );
+    await waitFor(() => pool!.stats().channels.every((c) => c.inFlight === 4));
+    // The pod leaves DNS, then goes away with its calls in flight.
+    dns.set('gone.test', { addresses: fleet.filter((_, i) => i !== 1).map((b) => b.ip), ttl: 1 });
+    await waitFor(() => logs.some((l) => l.includes(`removed 127.0.0.3:${port}`)), 3000);
+    await fleet[1].proxy.close();
+    const outcomes = await Promise.all(calls);
+    expect(outcomes.filter((o) => o !== 'ok')).toEqual([14, 14, 14, 14]);
+    expect(warnings.filter((w) => w.includes('ejected'))).toEqual([]);
+    expect(pool!.state).toBe('ready');
+  });
+  it('a DNS server that never answers AAAA: the A records are used, within a second', async () => {
+    fleet = await startFleet(2);
+    dns.set('noaaaa.test', { addresses: fleet.map((b) => b.ip), ttl: 30 });
+    dns.drop('AAAA');
+    try {
+      const startedAt = Date.now();
+      await openPool('noaaaa.test', portOf(fleet));
+      expect(Date.now() - startedAt).toBeLessThan(1000);
+      expect(targets().sort()).toEqual(fleet.map((b) => `${b.ip}:${portOf(fleet)}`));
+      expect(warnings.filter((w) => w.startsWith('Resolving'))).toEqual([]);
+    } finally {
+      dns.drop(undefined);
+    }
+  });
+
+  it('a DNS server that never answers: start-up waits no longer than startup.timeoutMs, and close() leaves no query behind', async () => {
+    fleet = await startFleet(1);
+    dns.set('blackhole.test', { addresses: [fleet[0].ip], ttl: 30 });
+    dns.drop('all');
+    try {
+      const startedAt = Date.now();
+      const opening = openPool('blackhole.test', portOf(fleet), {
+        startup: { waitForReady: true, timeoutMs: 1000 },
+      });
+      await expect(opening).rejects.toThrow('startup.timeoutMs 1000');
+      expect(Date.now() - startedAt).toBeLessThan(2000);
+      // A second pool closed during its first resolution: start-up ends with it, and no DNS query is left pending.
+      const before = process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length;
+      const other = createEchoPool(`dns://${dns.address}/blackhole.test:${portOf(fleet)}`, {
+        pool: { dns: { refreshIntervalMs: 300 } },
+      });
+      const init = other.onModuleInit();
+      await sleep(100);
+      const closedAt = Date.now();
+      await other.close();
+      await init;
+      expect(Date.now() - closedAt).toBeLessThan(500);
+      await sleep(50);
+      expect(process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length).toBeLessThan(
+        before + 1,
+      );
+    } finally {
+      dns.drop(undefined);
+    }
+  });
+});
