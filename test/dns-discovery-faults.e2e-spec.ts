@@ -194,4 +194,67 @@ describe('a followed DNS name: faults', () => {
       dns.drop(undefined);
     }
   });
+  it('a dead backend in the subset makes way for a live one: its failures eject it, and the subset passes over it', async () => {
+    fleet = await startFleet(3);
+    dns.set('subset-dead.test', { addresses: fleet.map((b) => b.ip), ttl: 3600 });
+    // A refresh too slow to rescue the pool: only ejection can.
+    await openPool('subset-dead.test', portOf(fleet), {
+      pool: { maxChannels: 1, dns: { refreshIntervalMs: 600_000 } },
+    });
+    const [inUse] = targets();
+    const dead = fleet.find((b) => inUse.startsWith(`${b.ip}:`))!;
+    await dead.proxy.close();
+    const echo = pool!.getService<EchoService>('EchoService');
+    let failed = 0;
+    const startedAt = Date.now();
+    for (;;) {
+      try {
+        await firstValueFrom(echo.echo({ message: 'x' }, undefined, { timeoutMs: 500 }));
+        break;
+      } catch {
+        failed++;
+        expect(Date.now() - startedAt).toBeLessThan(10_000);
+        await sleep(20);
+      }
+    }
+    // Five failures in a row eject it (retries included), then the channel moves on.
+    expect(failed).toBeLessThanOrEqual(5);
+    expect(targets().some((t) => t === inUse)).toBe(false);
+    expect(warnings.some((w) => w.startsWith(`Backend ${inUse} ejected`))).toBe(true);
+    const live = fleet.filter((b) => b !== dead).reduce((sum, b) => sum + b.server.calls, 0);
+    expect(live).toBeGreaterThan(0);
+  });
+
+  it('in a subset, a backend that refuses connections leaves it though no call was placed on it', async () => {
+    fleet = await startFleet(4);
+    dns.set('refused.test', { addresses: fleet.map((b) => b.ip), ttl: 3600 });
+    await openPool('refused.test', portOf(fleet), {
+      pool: { maxChannels: 2, dns: { refreshIntervalMs: 600_000 } },
+    });
+    await waitFor(() => pool!.stats().channels.every((c) => c.state === 'READY'));
+    const inUse = targets();
+    const dead = fleet.find((b) => inUse[1].startsWith(`${b.ip}:`))!;
+    await dead.proxy.close();
+    // Calls would only ever go to the live channel: the refused one is ejected on its failed connection.
+    await waitFor(
+      () =>
+        warnings.some(
+          (w) =>
+            w ===
+            `Backend ${inUse[1]} ejected: its connection failed: no calls for 30000 ms, then one probe call`,
+        ),
+      5000,
+      'the refused backend to be ejected',
+    );
+    await waitFor(
+      () =>
+        pool!.stats().channels.filter((c) => c.state === 'READY' && c.target !== inUse[1])
+          .length === 2,
+      5000,
+      'two live channels',
+    );
+    const echo = pool!.getService<EchoService>('EchoService');
+    for (let i = 0; i < 4; i++) await firstValueFrom(echo.echo({ message: String(i) }));
+    expect(dead.server.calls).toBe(0);
+  });
 });

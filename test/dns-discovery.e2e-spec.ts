@@ -223,12 +223,26 @@ describe('the pool follows a DNS name (real DNS server, backends on 127.0.0.2-6)
     ]);
   });
 
+  it('pool.dns: false with a DNS server in the url fails start-up: grpc-js would ignore that server', () => {
+    const create = () =>
+      new GrpcPool({
+        name: 'ECHO',
+        package: 'test.v1',
+        protoPath: 'test/fixtures/echo.proto',
+        url: ['127.0.0.1:1', 'dns://127.0.0.1:53/orders.test:50051'],
+        pool: { dns: false },
+      });
+    expect(create).toThrow(
+      'Invalid options for gRPC pool "ECHO": pool.dns must not be false with url "dns://127.0.0.1:53/orders.test:50051"',
+    );
+  });
+
   it.each([
     [{ refreshIntervalMs: 50 }, 'pool.dns.refreshIntervalMs', 'must be an integer >= 100'],
     [{ refreshIntervalMs: 2 ** 31 }, 'pool.dns.refreshIntervalMs', 'must be <= 2147483647'],
     [{ refreshIntervalMs: '1000' }, 'pool.dns.refreshIntervalMs', 'must be an integer'],
     [{ refresh: 1000 }, 'pool.dns.refresh', 'is not a known option'],
-    [true, 'pool.dns', 'must be an object'],
+    [true, 'pool.dns', 'must be an object or false (got true)'],
   ])('pool.dns %j fails start-up naming the field', (dnsOption, field, rule) => {
     const create = () =>
       new GrpcPool({

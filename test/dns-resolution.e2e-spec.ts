@@ -6,14 +6,39 @@ import { startTestDnsServer, type TestDnsServer } from './support/dns-server.js'
 
 describe('dnsTarget: which targets the pool resolves through DNS', () => {
   it.each([
-    ['dns:orders.internal:50051', { host: 'orders.internal', port: 50051, server: undefined }],
-    ['dns:///orders.internal', { host: 'orders.internal', port: 443, server: undefined }],
-    ['dns://10.0.0.2/orders:50051', { host: 'orders', port: 50051, server: '10.0.0.2:53' }],
-    ['dns://127.0.0.1:5353/orders:1', { host: 'orders', port: 1, server: '127.0.0.1:5353' }],
-    ['dns://[::1]:5353/orders:1', { host: 'orders', port: 1, server: '[::1]:5353' }],
+    [
+      'dns:orders.internal:50051',
+      {
+        host: 'orders.internal',
+        port: 50051,
+        authority: 'orders.internal:50051',
+        server: undefined,
+      },
+    ],
+    [
+      'dns:///orders.internal',
+      { host: 'orders.internal', port: 443, authority: 'orders.internal', server: undefined },
+    ],
+    [
+      'dns://10.0.0.2/orders:50051',
+      { host: 'orders', port: 50051, authority: 'orders:50051', server: '10.0.0.2:53' },
+    ],
+    [
+      'dns://127.0.0.1:5353/orders:1',
+      { host: 'orders', port: 1, authority: 'orders:1', server: '127.0.0.1:5353' },
+    ],
+    [
+      'dns://[::1]:5353/orders:1',
+      { host: 'orders', port: 1, authority: 'orders:1', server: '[::1]:5353' },
+    ],
     [
       'orders.default.svc.cluster.local:50051',
-      { host: 'orders.default.svc.cluster.local', port: 50051, server: undefined },
+      {
+        host: 'orders.default.svc.cluster.local',
+        port: 50051,
+        authority: 'orders.default.svc.cluster.local:50051',
+        server: undefined,
+      },
     ],
   ])('%s', (target, expected) => {
     expect(dnsTarget(target)).toEqual(expected);

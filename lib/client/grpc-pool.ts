@@ -130,9 +130,11 @@ export class GrpcPool
             (target, ejected, detail) => {
               this.events.backendEjected(target, ejected, detail);
               if (ejected) this.telemetry.backendEjected();
+              this.pool.outliersChanged();
               this.refreshState();
             },
           );
+    if (outliers !== undefined) addresses.avoid((address) => outliers.blocks(address));
     this.pool = new ChannelPool({
       label,
       outliers,

@@ -5,6 +5,8 @@ import { splitHostPort } from '../options/target-shape.js';
 export interface DnsTarget {
   host: string;
   port: number;
+  /** The name as the target wrote it (`host` or `host:port`): the `:authority` calls carry. */
+  authority: string;
   /** `host:port` of the DNS server named in the target's authority; undefined: the system's resolver. */
   server: string | undefined;
 }
@@ -37,7 +39,7 @@ export function dnsTarget(target: string): DnsTarget | undefined {
   }
   const parts = splitHostPort(rest);
   if (typeof parts === 'string' || isIPv4(parts.host) || isIPv6(parts.host)) return undefined;
-  return { host: parts.host, port: Number(parts.port ?? DEFAULT_PORT), server };
+  return { host: parts.host, port: Number(parts.port ?? DEFAULT_PORT), authority: rest, server };
 }
 
 /** `host` or `host:port` as `host:port`, IPv6 hosts in brackets. */

@@ -96,7 +96,7 @@ export class PoolDiscovery {
     const dns = this.followed.get(target);
     if (dns === undefined || address === target) return args;
     const named: ClientOptions = { ...args };
-    named['grpc.default_authority'] ??= `${dns.host}:${dns.port}`;
+    named['grpc.default_authority'] ??= dns.authority;
     if (this.settings.secure) named['grpc.ssl_target_name_override'] ??= dns.host;
     return named;
   }
@@ -109,8 +109,8 @@ export class PoolDiscovery {
     const change = this.addresses.set(target, found);
     if (change === undefined) return;
     const parts = [`${target} resolves to ${found.length} address(es)`];
-    if (change.added.length > 0) parts.push(`added ${change.added.join(', ')}`);
-    if (change.removed.length > 0) parts.push(`removed ${change.removed.join(', ')}`);
+    if (change.added.length > 0) parts.push(`added ${listed(change.added)}`);
+    if (change.removed.length > 0) parts.push(`removed ${listed(change.removed)}`);
     this.logger.log(parts.join('; '));
     this.onChange(change);
   }
@@ -121,12 +121,21 @@ export class PoolDiscovery {
       const kept = this.addresses.all.filter((a) => this.addresses.targetFor(a) === target);
       this.logger.warn(
         `Resolving ${target} failed (${typeof code === 'string' ? `${code}: ` : ''}${error.message}); ` +
-          `calls keep going to ${kept.join(', ')} until it resolves again`,
+          `calls keep going to ${listed(kept)} until it resolves again`,
       );
     }
     this.onTrouble();
   }
 }
+
+/** Addresses for a log line: a fleet of hundreds would make one line of kilobytes. */
+function listed(addresses: readonly string[]): string {
+  const shown = addresses.slice(0, LOGGED_ADDRESSES).join(', ');
+  const more = addresses.length - LOGGED_ADDRESSES;
+  return more > 0 ? `${shown} and ${more} more` : shown;
+}
+
+const LOGGED_ADDRESSES = 8;
 
 function isLocalhost(host: string): boolean {
   const name = host.toLowerCase().replace(/\.$/, '');

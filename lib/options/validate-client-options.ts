@@ -18,6 +18,7 @@ import { GrpcPoolOptionsError } from '../errors/invalid-options.error.js';
 import { describe, isPlainObject, OptionRules } from './option-rules.js';
 import { POOL_DEFAULTS } from './pool-defaults.js';
 import { targetProblem } from './target-shape.js';
+import { dnsTarget } from '../discovery/dns-target.js';
 
 /** The most channels (connections) one pool may open to its backends. */
 const MAX_CHANNELS = 1024;
@@ -129,7 +130,11 @@ function validatePool(rules: OptionRules, options: GrpcPoolClientOptions): void 
     rules.durationMs(outliers?.maxEjectionMs, 'pool.outlierDetection.maxEjectionMs', base);
   }
   const dns = pool?.dns;
-  if (dns !== false) {
+  if (dns === false) {
+    noDnsServerWithoutFollowing(rules, options.url);
+  } else {
+    if (dns !== undefined && !isPlainObject(dns))
+      rules.fail('pool.dns', `must be an object or false (got ${describe(dns)})`);
     rules.knownKeys(dns, 'pool.dns', DNS_OPTION_KEYS);
     // Each refresh is a DNS query per name and pool: below this it is a typo, not a schedule.
     rules.durationMs(dns?.refreshIntervalMs, 'pool.dns.refreshIntervalMs', 100);
@@ -142,6 +147,23 @@ function validatePool(rules: OptionRules, options: GrpcPoolClientOptions): void 
   if (min > max) {
     rules.fail('pool.minChannels', `must be <= pool.maxChannels (got ${min} > ${max})`);
   }
+}
+
+/**
+ * With `pool.dns: false`, grpc-js resolves names, and it ignores a DNS
+ * server in a target's authority unless told otherwise: the name would
+ * silently go to the system resolver instead.
+ */
+function noDnsServerWithoutFollowing(rules: OptionRules, url: unknown): void {
+  if (process.env.GRPC_NODE_USE_ALTERNATIVE_RESOLVER === 'true') return;
+  const withServer = ([] as string[])
+    .concat((url as string | string[] | undefined) ?? [])
+    .find((target) => dnsTarget(target)?.server !== undefined);
+  if (withServer === undefined) return;
+  rules.fail(
+    'pool.dns',
+    `must not be false with url "${withServer}": grpc-js ignores the DNS server in a target's authority (unless GRPC_NODE_USE_ALTERNATIVE_RESOLVER=true) and would ask the system resolver`,
+  );
 }
 
 function validateCallDefaults(rules: OptionRules, options: GrpcPoolClientOptions): void {

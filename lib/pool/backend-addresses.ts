@@ -18,7 +18,9 @@ export interface AddressChange {
  * seen, so each pool orders the fleet its own way. The subset is a window
  * of `subsetSize` addresses in that order, and `advanceSubset()` slides it
  * by one. Pools that each cover a different, moving slice spread a fleet's
- * calls over every backend without knowing about each other.
+ * calls over every backend without knowing about each other. Addresses to
+ * avoid (ejected by outlier detection) are passed over while the window
+ * has others to take, so a dead backend does not hold a place in it.
  */
 export class BackendAddresses {
   private readonly byTarget = new Map<string, readonly string[]>();
@@ -28,6 +30,7 @@ export class BackendAddresses {
   private ordered: readonly string[] = [];
   private subset: readonly string[] = [];
   private windowStart = 0;
+  private avoided: (address: string) => boolean = () => false;
 
   constructor(
     targets: readonly string[],
@@ -88,6 +91,20 @@ export class BackendAddresses {
     return true;
   }
 
+  /** Addresses the subset passes over while it can (the pool's ejected backends). */
+  avoid(avoided: (address: string) => boolean): void {
+    this.avoided = avoided;
+  }
+
+  /** Takes the subset again after addresses were ejected or admitted; true when it changed. */
+  refreshSubset(): boolean {
+    if (!this.subsetting) return false;
+    const next = this.window();
+    if (sameList(next, this.subset)) return false;
+    this.subset = next;
+    return true;
+  }
+
   private rebuild(): void {
     this.targetOf.clear();
     const list: string[] = [];
@@ -109,10 +126,14 @@ export class BackendAddresses {
   private window(): readonly string[] {
     const { ordered, subsetSize } = this;
     if (ordered.length <= subsetSize) return this.list;
-    return Array.from(
-      { length: subsetSize },
-      (_, i) => ordered[(this.windowStart + i) % ordered.length],
-    );
+    const taken: string[] = [];
+    const passedOver: string[] = [];
+    for (let i = 0; i < ordered.length && taken.length < subsetSize; i++) {
+      const address = ordered[(this.windowStart + i) % ordered.length];
+      (this.avoided(address) ? passedOver : taken).push(address);
+    }
+    // Too few to avoid them all: the avoided ones fill the rest, in order.
+    return [...taken, ...passedOver.slice(0, subsetSize - taken.length)];
   }
 }
 

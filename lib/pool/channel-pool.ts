@@ -48,6 +48,16 @@ export class ChannelPool {
   private readonly channelStateChanged: ChannelStateListener = (channel, state) => {
     this.replacement.watch(channel, state);
     if (state === connectivityState.READY) this.rotation.handOver(channel);
+    // Calls avoid a channel that cannot connect, so no call failure would ever eject its
+    // backend; in a subset, that backend would hold its place until the subset moved on.
+    const { addresses, outliers } = this.config;
+    if (
+      state === connectivityState.TRANSIENT_FAILURE &&
+      addresses.subsetting &&
+      !channel.retiring &&
+      addresses.has(channel.target)
+    )
+      outliers?.unreachable(channel.target);
     this.config.onStateChange?.(channel, state);
   };
 
@@ -182,6 +192,11 @@ export class ChannelPool {
       this.spread.startSubsetRotation(this.config.subsetRotationMs);
     this.spread.rebalance();
     this.granter.grantWaiting();
+  }
+
+  /** A backend was ejected or admitted: with a subset, an ejected one makes way for another. */
+  outliersChanged(): void {
+    if (!this.closed && this.config.addresses.refreshSubset()) this.spread.rebalance();
   }
 
   /** Closes every channel and fails every waiting call. Safe to call twice. */

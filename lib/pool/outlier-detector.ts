@@ -92,6 +92,22 @@ export class OutlierDetector {
     this.eject(target, record, `${record.failuresInARow} calls in a row failed`);
   }
 
+  /**
+   * A connection to `target` failed. With a subset, where a dead backend
+   * holds a place no other backend can take, that ejects it at once (within
+   * the same cap, and again each time past its period): the subset then
+   * passes over it. grpc-js keeps a failing channel in TRANSIENT_FAILURE
+   * while it retries, so this comes once per failing spell, not per attempt.
+   */
+  unreachable(target: string): void {
+    const record = this.recordOf(target);
+    const now = Date.now();
+    if (record.ejectedUntil !== 0 && now < record.ejectedUntil) return;
+    if (record.ejectedUntil === 0 && this.outliers + 1 > Math.floor(this.backendCount() / 2))
+      return;
+    this.eject(target, record, 'its connection failed');
+  }
+
   /** Backends that get no calls now, with when each may be probed (epoch ms). */
   ejected(): Map<string, number> {
     const out = new Map<string, number>();
