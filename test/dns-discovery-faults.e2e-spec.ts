@@ -8,6 +8,7 @@ import { createEchoPool, type EchoService } from './support/echo-client.js';
 import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { startTestDnsServer, type TestDnsServer } from './support/dns-server.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import { freePort } from './support/free-port.js';
 import { sleep, waitFor } from './support/wait-for.js';
 
 // Faults around a followed DNS name: backends that vanish in awkward
@@ -256,5 +257,50 @@ describe('a followed DNS name: faults', () => {
     const echo = pool!.getService<EchoService>('EchoService');
     for (let i = 0; i < 4; i++) await firstValueFrom(echo.echo({ message: String(i) }));
     expect(dead.server.calls).toBe(0);
+  });
+  it('every backend of a subset down: the channels stay within maxChannels while the subset moves on, and calls recover when they return', async () => {
+    // Ten addresses, nothing listening on any: every connection is refused.
+    const port = await freePort();
+    const ips = Array.from({ length: 10 }, (_, i) => `127.0.0.${i + 40}`);
+    dns.set('outage.test', { addresses: ips, ttl: 1 });
+    await openPool('outage.test', port, {
+      pool: {
+        minChannels: 1,
+        maxChannels: 2,
+        dns: { refreshIntervalMs: 200 },
+        outlierDetection: { baseEjectionMs: 300, maxEjectionMs: 1000 },
+      },
+    });
+    const echo = pool!.getService<EchoService>('EchoService');
+    let most = 0;
+    const until = Date.now() + 4000;
+    while (Date.now() < until) {
+      await Promise.allSettled(
+        [1, 2].map(() =>
+          firstValueFrom(echo.echo({ message: 'x' }, undefined, { timeoutMs: 300 })),
+        ),
+      );
+      most = Math.max(most, pool!.stats().channels.length);
+      await sleep(50);
+    }
+    // Before: each move of the subset left the channel it replaced open (waiting for a
+    // successor that never became READY): some twenty channels after 4 s.
+    expect(most).toBeLessThanOrEqual(2);
+    fleet = await startFleet(10, 40, port);
+    await waitFor(async () => {
+      try {
+        await firstValueFrom(echo.echo({ message: 'back' }, undefined, { timeoutMs: 300 }));
+        return true;
+      } catch {
+        return false;
+      }
+    }, 5000);
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        firstValueFrom(echo.echo({ message: 'ok' }, undefined, { timeoutMs: 2000 })),
+      ),
+    );
+    expect(replies).toHaveLength(20);
+    expect(pool!.stats().channels.length).toBeLessThanOrEqual(2);
   });
 });

@@ -48,6 +48,8 @@ export class ChannelPool {
   private readonly channelStateChanged: ChannelStateListener = (channel, state) => {
     this.replacement.watch(channel, state);
     if (state === connectivityState.READY) this.rotation.handOver(channel);
+    // A channel being replaced that loses its connection has nothing left to hand over.
+    if (state === connectivityState.TRANSIENT_FAILURE) this.rotation.giveUp(channel);
     // Calls avoid a channel that cannot connect, so no call failure would ever eject its
     // backend; in a subset, that backend would hold its place until the subset moved on.
     const { addresses, outliers } = this.config;

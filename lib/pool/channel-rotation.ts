@@ -1,3 +1,4 @@
+import { connectivityState } from '@grpc/grpc-js';
 import type { ChannelReplacementReason } from '../telemetry/metric-sink.interface.js';
 import type { ChannelReplacedListener } from './channel-pool-config.js';
 import type { ChannelSet } from './channel-set.js';
@@ -38,6 +39,17 @@ export class ChannelRotation {
     this.channels.add(successor);
     successor.connect();
     this.onReplaced(channel, reason, trouble, kind);
+    // Nothing to hand over from a channel that cannot carry calls: waiting for its successor
+    // to be READY would keep it open as long as the successor's backend is down, and in a
+    // subset that moves on, every move would leave one more such channel behind.
+    if (cannotCarryCalls(channel)) this.giveUp(channel);
+  }
+
+  /** A channel being replaced can no longer connect: it takes no more calls and closes once drained. */
+  giveUp(channel: PooledChannel): void {
+    if (channel.successor === undefined || channel.retiring) return;
+    this.channels.retire(channel);
+    this.closeDrained();
   }
 
   /** `successor` is READY: the channel it replaces takes no more calls. */
@@ -88,4 +100,10 @@ export class ChannelRotation {
   private isDue(channel: PooledChannel, now: number): boolean {
     return channel.successor === undefined && !channel.retiring && now >= channel.retireAt;
   }
+}
+
+/** Not connected and not on its way: TRANSIENT_FAILURE (grpc-js backs off) or IDLE. */
+export function cannotCarryCalls(channel: PooledChannel): boolean {
+  const state = channel.state();
+  return state === connectivityState.TRANSIENT_FAILURE || state === connectivityState.IDLE;
 }
