@@ -26,15 +26,27 @@ let registered = false;
  * fails start-up here, naming the client, the url and what to install.
  */
 export function registerXdsFor(rules: OptionRules, url: string | string[] | undefined): void {
-  if (registered || url === undefined) return;
+  if (url === undefined) return;
   const list = ([] as string[]).concat(url);
   const index = list.findIndex((target) => target.startsWith('xds:'));
   if (index === -1) return;
+  const field = Array.isArray(url) ? `url[${index}]` : 'url';
+  if (!registered) register(rules, field, list[index]);
+  // grpc-js-xds would only say so per call, as "Cannot read properties of null".
+  if (!process.env.GRPC_XDS_BOOTSTRAP && !process.env.GRPC_XDS_BOOTSTRAP_CONFIG) {
+    rules.fail(
+      field,
+      `"${list[index]}" needs an xDS bootstrap: set GRPC_XDS_BOOTSTRAP (a file) or GRPC_XDS_BOOTSTRAP_CONFIG (the JSON) before the pool starts`,
+    );
+  }
+}
+
+function register(rules: OptionRules, field: string, target: string): void {
   const xds = loadOptionalPeer<GrpcJsXds>(XDS_PACKAGE);
   if (xds === undefined) {
     rules.fail(
-      Array.isArray(url) ? `url[${index}]` : 'url',
-      `"${list[index]}" needs the optional peer ${XDS_PACKAGE}: npm install ${XDS_PACKAGE}`,
+      field,
+      `"${target}" needs the optional peer ${XDS_PACKAGE}: npm install ${XDS_PACKAGE}`,
     );
   }
   xds.register();

@@ -317,6 +317,28 @@ describe('client options are validated at start-up, naming the client, the field
     pool.close();
   });
 
+  it('an xds: url with no bootstrap in the environment fails start-up, naming both variables', () => {
+    // grpc-js-xds would read the bootstrap at the first call and fail each call with
+    // "Cannot read properties of null (reading 'clientDefaultListenerResourceNameTemplate')".
+    const { GRPC_XDS_BOOTSTRAP, GRPC_XDS_BOOTSTRAP_CONFIG } = process.env;
+    delete process.env.GRPC_XDS_BOOTSTRAP;
+    delete process.env.GRPC_XDS_BOOTSTRAP_CONFIG;
+    try {
+      for (const [url, field] of [
+        ['xds:///orders', 'url'],
+        [['127.0.0.1:1', 'xds:///orders'], 'url[1]'],
+      ] as const) {
+        expect(startUp({ url, pool: { minChannels: 0 } })).toThrow(
+          `${PREFIX}${field} "xds:///orders" needs an xDS bootstrap: set GRPC_XDS_BOOTSTRAP (a file) or GRPC_XDS_BOOTSTRAP_CONFIG (the JSON) before the pool starts`,
+        );
+      }
+    } finally {
+      if (GRPC_XDS_BOOTSTRAP !== undefined) process.env.GRPC_XDS_BOOTSTRAP = GRPC_XDS_BOOTSTRAP;
+      if (GRPC_XDS_BOOTSTRAP_CONFIG !== undefined)
+        process.env.GRPC_XDS_BOOTSTRAP_CONFIG = GRPC_XDS_BOOTSTRAP_CONFIG;
+    }
+  });
+
   it('accepts every valid target shape (a host without a port means 443), and not its broken twin', () => {
     const valid = [
       'localhost',
@@ -340,7 +362,13 @@ describe('client options are validated at start-up, naming the client, the field
       'dns:///orders.internal.:50051',
       ['127.0.0.1:1', 'dns:///b:2', 'unix:/tmp/c.sock'],
     ];
-    for (const url of valid) startUp({ url, pool: { minChannels: 0 } })().close();
+    // xds: needs a bootstrap named in the environment (a pool with no channels never reads it).
+    process.env.GRPC_XDS_BOOTSTRAP_CONFIG = '{}';
+    try {
+      for (const url of valid) startUp({ url, pool: { minChannels: 0 } })().close();
+    } finally {
+      delete process.env.GRPC_XDS_BOOTSTRAP_CONFIG;
+    }
     expect(startUp({ url: 'orders.internal:65536' })).toThrow('url "orders.internal:65536"');
     expect(startUp({ url: 'orders..:1' })).toThrow('url "orders..:1" must be host:port');
   });
