@@ -1,39 +1,23 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { Logger, type LoggerService } from '@nestjs/common';
 import { createServer, type Server, type Socket } from 'node:net';
 import { firstValueFrom } from 'rxjs';
 import type { GrpcPool, GrpcPoolClientOptions } from '../lib/index.js';
 import { closeTestPool } from './support/close-test-pool.js';
 import { createEchoPool, type EchoService } from './support/echo-client.js';
-import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { startTestDnsServer, type TestDnsServer } from './support/dns-server.js';
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import {
+  fleetParts,
+  portOf,
+  recordLogs,
+  startFleet,
+  type FleetBackend,
+} from './support/dns-fleet.js';
 import { freePort } from './support/free-port.js';
 import { sleep, waitFor } from './support/wait-for.js';
 
 // Faults around a followed DNS name: backends that vanish in awkward
 // states, calls that end on addresses already gone. Backends on 127.0.0.x
 // behind TCP proxies, one port, a real DNS server in the target's authority.
-
-interface Backend {
-  ip: string;
-  server: EchoServer;
-  proxy: TcpProxy;
-}
-
-async function startFleet(size: number, first = 2, port = 0): Promise<Backend[]> {
-  const fleet: Backend[] = [];
-  for (let i = 0; i < size; i++) {
-    const ip = `127.0.0.${i + first}`;
-    const server = await startEchoServer();
-    const proxy = await startTcpProxy(server.address, { host: ip, port });
-    port = Number(proxy.address.split(':')[1]);
-    fleet.push({ ip, server, proxy });
-  }
-  return fleet;
-}
-
-const portOf = (fleet: Backend[]): number => Number(fleet[0].proxy.address.split(':')[1]);
 
 /** A TCP listener on `ip:port` that accepts connections and never speaks HTTP/2. */
 async function startSilent(ip: string, port: number) {
@@ -60,26 +44,21 @@ async function startSilent(ip: string, port: number) {
 
 describe('a followed DNS name: faults', () => {
   let dns: TestDnsServer;
-  let fleet: Backend[] = [];
+  let fleet: FleetBackend[] = [];
   let pool: GrpcPool | undefined;
   const extra: { close(): Promise<void> }[] = [];
-  const warnings: string[] = [];
-  const logs: string[] = [];
+  const { logs, warnings, record, stop } = recordLogs();
 
   beforeAll(async () => {
     dns = await startTestDnsServer();
-    Logger.overrideLogger({
-      log: (message: string) => logs.push(message),
-      error: () => undefined,
-      warn: (message: string) => warnings.push(message),
-    } satisfies LoggerService);
+    record();
   });
   afterAll(async () => {
-    Logger.overrideLogger(false);
+    stop();
     await dns.close();
   });
   afterEach(async () => {
-    await closeTestPool(pool, ...fleet.flatMap((b) => [b.proxy, b.server]), ...extra);
+    await closeTestPool(pool, ...fleetParts(fleet), ...extra);
     pool = undefined;
     fleet = [];
     extra.length = 0;

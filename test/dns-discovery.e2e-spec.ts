@@ -1,12 +1,18 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { Logger, type LoggerService } from '@nestjs/common';
 import { firstValueFrom } from 'rxjs';
 import { GrpcPool, type GrpcPoolClientOptions } from '../lib/index.js';
 import { closeTestPool } from './support/close-test-pool.js';
 import { createEchoPool, type EchoService } from './support/echo-client.js';
-import { startEchoServer, type EchoServer } from './support/echo-server.js';
+import { startEchoServer } from './support/echo-server.js';
 import { startTestDnsServer, type TestDnsServer } from './support/dns-server.js';
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import { startTcpProxy } from './support/tcp-proxy.js';
+import {
+  fleetParts,
+  portOf,
+  recordLogs,
+  startFleet,
+  type FleetBackend,
+} from './support/dns-fleet.js';
 import { steadyLoad } from './support/steady-load.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -17,51 +23,26 @@ import { waitFor } from './support/wait-for.js';
 // address, so the test sees the calls each one serves and the connections
 // open to it.
 
-interface Backend {
-  ip: string;
-  server: EchoServer;
-  proxy: TcpProxy;
-}
-
 const REFRESH_MS = 500;
 
-async function startFleet(size: number): Promise<Backend[]> {
-  const fleet: Backend[] = [];
-  let port = 0;
-  for (let i = 0; i < size; i++) {
-    const ip = `127.0.0.${i + 2}`;
-    const server = await startEchoServer();
-    const proxy = await startTcpProxy(server.address, { host: ip, port });
-    port = Number(proxy.address.split(':')[1]);
-    fleet.push({ ip, server, proxy });
-  }
-  return fleet;
-}
-
-const portOf = (fleet: Backend[]): number => Number(fleet[0].proxy.address.split(':')[1]);
-const callsOf = (fleet: Backend[]): number[] => fleet.map((b) => b.server.calls);
+const callsOf = (fleet: FleetBackend[]): number[] => fleet.map((b) => b.server.calls);
 
 describe('the pool follows a DNS name (real DNS server, backends on 127.0.0.2-6)', () => {
   let dns: TestDnsServer;
-  let fleet: Backend[] = [];
+  let fleet: FleetBackend[] = [];
   let pool: GrpcPool | undefined;
-  const warnings: string[] = [];
-  const logs: string[] = [];
+  const { logs, warnings, record, stop } = recordLogs();
 
   beforeAll(async () => {
     dns = await startTestDnsServer();
-    Logger.overrideLogger({
-      log: (message: string) => logs.push(message),
-      error: () => undefined,
-      warn: (message: string) => warnings.push(message),
-    } satisfies LoggerService);
+    record();
   });
   afterAll(async () => {
-    Logger.overrideLogger(false);
+    stop();
     await dns.close();
   });
   afterEach(async () => {
-    await closeTestPool(pool, ...fleet.flatMap((b) => [b.proxy, b.server]));
+    await closeTestPool(pool, ...fleetParts(fleet));
     pool = undefined;
     fleet = [];
     warnings.length = 0;
@@ -81,7 +62,7 @@ describe('the pool follows a DNS name (real DNS server, backends on 127.0.0.2-6)
     return pool;
   }
 
-  const serve = (name: string, backends: Backend[], ttl = 1): void =>
+  const serve = (name: string, backends: FleetBackend[], ttl = 1): void =>
     dns.set(name, { addresses: backends.map((b) => b.ip), ttl });
 
   it('opens a channel per address at start-up, each on the real address, speaking to the name', async () => {
