@@ -17,7 +17,7 @@ export type AsyncPooledMethod = (
 ) => Promise<object> | AsyncIterableIterator<object>;
 
 /**
- * Request streams as async code writes them: any async iterable (a
+ * Request streams as async code writes them: an async iterable (a
  * generator, a Node stream) or iterable (an array), pulled as the
  * connection drains; or an Observable, as `getService()` takes.
  */
