@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-sample/', '.readme-check-*/', 'node_modules/', 'coverage/', 'test/fixtures/typed/echo.ts', 'jest.config.js', 'eslint.config.js'] },
+  { ignores: ['dist/', 'dist-sample/', '.readme-check-*/', 'node_modules/', 'coverage/', 'test/fixtures/typed/echo.ts', 'jest.config.js', 'jest.heavy.config.js', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -7,6 +7,8 @@ export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/lib', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
+  // The heavy tier (statistical and long scenarios) runs with `npm run test:heavy` (jest.heavy.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/heavy/'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',
