@@ -23,7 +23,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['test/**/*.ts', 'bench/**/*.ts', 'sample/**/*.ts', 'lib/**/*.spec.ts'],
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'sample/**/*.ts', 'lib/**/*.spec.ts', 'scripts/**/*.mjs'],
     rules: { 'no-console': 'off' },
   },
 );
