@@ -71,6 +71,16 @@ export class CallAdmission {
     });
   }
 
+  /**
+   * Waits up to `timeoutMs` for the admitted calls to finish, then ends those
+   * still running with `error()`. Resolves with how many it ended, or
+   * undefined when every call finished in time.
+   */
+  async drain(timeoutMs: number, error: () => ServiceError): Promise<number | undefined> {
+    if (await this.settled(timeoutMs)) return undefined;
+    return this.abortAll(error());
+  }
+
   /** Ends every call still registered with `error`; returns how many there were. */
   abortAll(error: ServiceError): number {
     const left = [...this.calls];

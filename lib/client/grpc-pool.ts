@@ -342,12 +342,10 @@ export class GrpcPool
     if (running > 0) {
       const { drainTimeoutMs } = this.options;
       this.events.draining(running, drainTimeoutMs);
-      if (!(await this.admission.settled(drainTimeoutMs))) {
-        const cancelled = this.admission.abortAll(
-          callFailures.closedDuringShutdown(this.context.label, drainTimeoutMs),
-        );
-        this.events.cancelledAtDrainEnd(cancelled, drainTimeoutMs);
-      }
+      const cancelled = await this.admission.drain(drainTimeoutMs, () =>
+        callFailures.closedDuringShutdown(this.context.label, drainTimeoutMs),
+      );
+      if (cancelled !== undefined) this.events.cancelledAtDrainEnd(cancelled, drainTimeoutMs);
     }
     this.admission.markClosed();
     this.discovery.stop();

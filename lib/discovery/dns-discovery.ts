@@ -1,4 +1,4 @@
-import { resolveDnsTarget } from './dns-resolution.js';
+import { resolveDnsTarget, type DnsResolution } from './dns-resolution.js';
 import type { DnsTarget } from './dns-target.js';
 
 /** How long one resolution may take; the next scheduled one is the retry. */
@@ -11,6 +11,13 @@ export interface FollowedName {
   target: string;
   dns: DnsTarget;
 }
+
+/** Resolves one target, as `resolveDnsTarget` does; another can be passed in (tests drive the schedule with one). */
+export type DnsResolver = (
+  target: DnsTarget,
+  timeoutMs: number,
+  signal: AbortSignal,
+) => Promise<DnsResolution>;
 
 /** What discovery tells the pool. */
 export interface DnsDiscoveryListener {
@@ -51,6 +58,7 @@ export class DnsDiscovery {
     names: readonly FollowedName[],
     private readonly refreshIntervalMs: number,
     private readonly listener: DnsDiscoveryListener,
+    private readonly resolveTarget: DnsResolver = resolveDnsTarget,
   ) {
     this.names = names.map((name) => ({
       name,
@@ -128,7 +136,7 @@ export class DnsDiscovery {
     state.abort = abort;
     try {
       const { addresses, ttlMs } = await withTimeout(
-        resolveDnsTarget(state.name.dns, RESOLVE_TIMEOUT_MS, abort.signal),
+        this.resolveTarget(state.name.dns, RESOLVE_TIMEOUT_MS, abort.signal),
         RESOLVE_TIMEOUT_MS,
         state.name.dns.host,
         abort,

@@ -1,7 +1,8 @@
 import type { ClientOptions } from '@grpc/grpc-js';
 import { Logger } from '@nestjs/common';
 import { BackendAddresses, type AddressChange } from '../pool/backend-addresses.js';
-import { DnsDiscovery, type FollowedName } from './dns-discovery.js';
+import { DnsDiscovery, type DnsResolver, type FollowedName } from './dns-discovery.js';
+import { resolveDnsTarget } from './dns-resolution.js';
 import { dnsTarget, type DnsTarget } from './dns-target.js';
 
 /** What discovery needs to know of the pool. */
@@ -35,6 +36,7 @@ export class PoolDiscovery {
     private readonly onChange: (change: AddressChange) => void,
     /** Resolution failed or recovered: the pool's state may change. */
     private readonly onTrouble: () => void,
+    resolveTarget: DnsResolver = resolveDnsTarget,
   ) {
     this.logger = new Logger(`GrpcPool ${settings.displayName}`);
     this.addresses = new BackendAddresses(settings.targets, settings.maxChannels);
@@ -49,14 +51,19 @@ export class PoolDiscovery {
     this.dns =
       names.length === 0
         ? undefined
-        : new DnsDiscovery(names, this.refreshIntervalMs, {
-            resolved: (target, addresses) => this.resolved(target, addresses),
-            failed: (target, error, first) => this.failed(target, error, first),
-            recovered: (target) => {
-              this.logger.log(`Resolving ${target} works again`);
-              this.onTrouble();
+        : new DnsDiscovery(
+            names,
+            this.refreshIntervalMs,
+            {
+              resolved: (target, addresses) => this.resolved(target, addresses),
+              failed: (target, error, first) => this.failed(target, error, first),
+              recovered: (target) => {
+                this.logger.log(`Resolving ${target} works again`);
+                this.onTrouble();
+              },
             },
-          });
+            resolveTarget,
+          );
   }
 
   /** How often the subset of addresses moves on, with more addresses than channels. */
