@@ -1,4 +1,5 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { fromJSON, type ServiceDefinition } from '@grpc/proto-loader';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { encodeStatusDetails, STATUS_DETAILS_KEY } from '../details/status-details-codec.js';
 import type { GrpcRetryOptions } from '../interfaces/retry-options.interface.js';
@@ -26,16 +27,18 @@ import type { PreparedCall } from './prepare-call.js';
 
 const NAME = 'retry-spec';
 const TARGET = '127.0.0.1:1';
-const bytes = (): Buffer => Buffer.alloc(0);
-const METHOD: PoolMethod = {
-  path: '/test.v1.Echo/Say',
-  requestStream: false,
-  responseStream: false,
-  requestSerialize: bytes,
-  requestDeserialize: () => ({}),
-  responseSerialize: bytes,
-  responseDeserialize: () => ({}),
-};
+/** A one-method service, loaded the way protos are, so the method is a real definition. */
+const ECHO = fromJSON({
+  nested: {
+    test: {
+      nested: {
+        Echo: { methods: { Say: { requestType: 'Msg', responseType: 'Msg', comment: '' } } },
+        Msg: { fields: {} },
+      },
+    },
+  },
+});
+const METHOD: PoolMethod = (ECHO['test.Echo'] as ServiceDefinition).Say;
 
 interface Outcome {
   code: status;

@@ -3,8 +3,12 @@ import { RetryBudget } from './retry-budget.js';
 import { RetryBudgets } from './retry-budgets.js';
 
 // The budget reads Date.now(): on a fake clock no refill can sneak in between two withdrawals.
-beforeEach(() => jest.useFakeTimers());
-afterEach(() => jest.useRealTimers());
+beforeEach(() => {
+  jest.useFakeTimers();
+});
+afterEach(() => {
+  jest.useRealTimers();
+});
 
 describe('RetryBudget', () => {
   it('allows minPerSecond retries up front, then ratio of the calls that deposit', () => {

@@ -37,7 +37,9 @@ describe('resolveRetryPolicy', () => {
 });
 
 describe('backoffMs (exponential backoff, full jitter)', () => {
-  afterEach(() => jest.restoreAllMocks());
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
 
   const policy = resolveRetryPolicy(undefined)!;
 
