@@ -348,7 +348,10 @@ describe('PooledCall retries: whether', () => {
   it('sends nothing more once the caller cancels during the backoff, and settles once', () => {
     const call = harness.call();
     harness.settle(dropped());
+    const timers = jest.getTimerCount();
     call.unsubscribe();
+    // The backoff's timer is gone with the call, not left to fire into it.
+    expect(jest.getTimerCount()).toBe(timers - 1);
     jest.advanceTimersByTime(60_000);
     expect(harness.attempts).toHaveLength(1);
     // Cancelled by its caller: nothing is delivered, and it is counted once, as cancelled.

@@ -57,10 +57,10 @@ describe('IdleSweep', () => {
   it('sweeps every idleTimeoutMs / 2, so a channel idle since mid-period goes at the next sweep', () => {
     const [channel] = openChannels(1);
     startSweep(1000, 0);
-    jest.advanceTimersByTime(300);
+    jest.advanceTimersByTime(600);
     new Lease(channel, noop, true).release();
-    // Idle for 1000 ms at 1300; the sweeps fall at 500, 1000, 1500.
-    jest.advanceTimersByTime(1199);
+    // Idle for 1000 ms at 1600; the sweeps fall at 500, 1000, 1500, 2000.
+    jest.advanceTimersByTime(1399);
     expect(ids()).toEqual([1]);
     jest.advanceTimersByTime(1);
     expect(ids()).toEqual([]);

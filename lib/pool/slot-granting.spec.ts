@@ -123,8 +123,11 @@ describe('the slot queue', () => {
     pool.acquire(undefined, first);
     pool.acquire(undefined, second);
     jest.advanceTimersByTime(500);
+    const timers = jest.getTimerCount();
     lease.release();
     expect(first.answers).toEqual([{ lease: expect.anything(), at: queuedAt + 500 }]);
+    // Its wait's timer went with it: a granted call leaves no timer behind.
+    expect(jest.getTimerCount()).toBe(timers - 1);
     jest.advanceTimersByTime(10_000);
     // Granted once and never refused; the second still timed out at its own acquireTimeoutMs.
     expect(first.answers).toHaveLength(1);
@@ -136,8 +139,10 @@ describe('the slot queue', () => {
   it('tells a waiter that withdrew nothing, ever', () => {
     const { pool, lease } = fullPool();
     const gaveUp = requester();
+    const timers = jest.getTimerCount();
     const withdraw = pool.acquire(undefined, gaveUp);
     withdraw();
+    expect(jest.getTimerCount()).toBe(timers);
     expect(pool.queued).toBe(0);
     lease.release();
     jest.advanceTimersByTime(10_000);
