@@ -1,0 +1,361 @@
+import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { fromJSON, type ServiceDefinition } from '@grpc/proto-loader';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { encodeStatusDetails, STATUS_DETAILS_KEY } from '../details/status-details-codec.js';
+import type { GrpcRetryOptions } from '../interfaces/retry-options.interface.js';
+import { resolveClientOptions } from '../options/resolve-client-options.js';
+import { resolveRetryPolicy } from '../policies/retry-policy.js';
+import { RetryBudgets } from '../policies/retry-budgets.js';
+import { BackendAddresses } from '../pool/backend-addresses.js';
+import { ChannelPool } from '../pool/channel-pool.js';
+import { PooledChannel } from '../pool/pooled-channel.js';
+import type { PoolMethod } from '../proto/service-catalog.js';
+import { MethodTelemetry } from '../telemetry/method-telemetry.js';
+import { gaugeSourceOf } from '../telemetry/pool-gauges.js';
+import { PoolTelemetry } from '../telemetry/pool-telemetry.js';
+import { CallAdmission } from './call-admission.js';
+import type { CallContext } from './call-context.js';
+import { CallMetrics } from './call-metrics.js';
+import type { CallSink } from './call-sink.js';
+import type { CallStarter } from './call-starters.js';
+import { PooledCall } from './pooled-call.js';
+import type { PreparedCall } from './prepare-call.js';
+
+// The real PooledCall and ChannelPool on a fake clock. Only the grpc-js call is
+// replaced: the starter hands each attempt's sink to the test, which ends the
+// attempt the way grpc-js would. The channel never connects (nothing is sent).
+
+const NAME = 'retry-spec';
+const TARGET = '127.0.0.1:1';
+/** A one-method service, loaded the way protos are, so the method is a real definition. */
+const ECHO = fromJSON({
+  nested: {
+    test: {
+      nested: {
+        Echo: { methods: { Say: { requestType: 'Msg', responseType: 'Msg', comment: '' } } },
+        Msg: { fields: {} },
+      },
+    },
+  },
+});
+const METHOD: PoolMethod = (ECHO['test.Echo'] as ServiceDefinition).Say;
+
+interface Outcome {
+  code: status;
+  details: string;
+  at: number;
+}
+
+/** A failure as grpc-js reports one from the server, with its trailers. */
+function serverError(code: status, details: string, trailers = new Metadata()): ServiceError {
+  return Object.assign(new Error(`${code} ${status[code]}: ${details}`), {
+    code,
+    details,
+    metadata: trailers,
+  });
+}
+
+function pushback(value: string): Metadata {
+  const trailers = new Metadata();
+  trailers.set('grpc-retry-pushback-ms', value);
+  return trailers;
+}
+
+function retryInfo(seconds: number, nanos: number): Metadata {
+  const trailers = new Metadata();
+  const retryDelay = { seconds, nanos };
+  const detail = { '@type': 'type.googleapis.com/google.rpc.RetryInfo' as const, retryDelay };
+  trailers.set(STATUS_DETAILS_KEY, encodeStatusDetails(status.UNAVAILABLE, 'busy', [detail]));
+  return trailers;
+}
+
+/** One pool, and calls on it whose attempts the test ends. */
+class Harness {
+  /** Each attempt's sink and the time it was sent, in order. */
+  readonly attempts: { sink: CallSink<object>; at: number }[] = [];
+  readonly outcomes: Outcome[] = [];
+  readonly metrics = new CallMetrics();
+  private readonly pool: ChannelPool;
+  private readonly context: CallContext;
+  private readonly telemetry = new MethodTelemetry(this.metrics, [], undefined);
+  private readonly start: CallStarter = (
+    _client,
+    _method,
+    _request,
+    _requests,
+    _prepared,
+    sink,
+  ) => {
+    this.attempts.push({ sink, at: Date.now() });
+    return { cancel: () => undefined };
+  };
+
+  constructor(budgets = new RetryBudgets(0.2, 10)) {
+    const options = resolveClientOptions({
+      name: NAME,
+      package: 'test.v1',
+      packageDefinition: {},
+      url: TARGET,
+      telemetry: false,
+    });
+    this.pool = new ChannelPool({
+      label: NAME,
+      addresses: new BackendAddresses([TARGET], options.limits.maxChannels),
+      subsetRotationMs: 0,
+      limits: options.limits,
+      createChannel: (id, target, onState) =>
+        new PooledChannel(id, target, options.credentials, {}, onState),
+    });
+    this.context = {
+      label: NAME,
+      pool: this.pool,
+      metrics: this.metrics,
+      options,
+      budgets,
+      admission: new CallAdmission(NAME),
+      telemetry: new PoolTelemetry(
+        NAME,
+        options.telemetry,
+        TARGET,
+        this.metrics,
+        gaugeSourceOf(NAME, this.pool),
+      ),
+    };
+  }
+
+  /** Starts a call; `timeoutMs` sets its deadline from now. */
+  call(retry: GrpcRetryOptions | false = {}, idempotent = true, timeoutMs?: number): PooledCall {
+    const prepared: PreparedCall = {
+      metadata: new Metadata(),
+      callOptions: {},
+      deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
+      retry: resolveRetryPolicy(retry),
+      idempotent,
+      interceptors: [],
+    };
+    const record = (code: status, details: string): void => {
+      this.outcomes.push({ code, details, at: Date.now() });
+    };
+    const observer = {
+      closed: false,
+      next: () => undefined,
+      error: (error: ServiceError) => record(error.code, error.details),
+      complete: () => record(status.OK, ''),
+    };
+    const call = new PooledCall(
+      this.context,
+      METHOD,
+      this.start,
+      {},
+      undefined,
+      prepared,
+      observer,
+      performance.now(),
+      this.telemetry,
+    );
+    call.open();
+    return call;
+  }
+
+  /** Ends the latest attempt with `error` (null: OK), as grpc-js's callback does. */
+  settle(error: ServiceError | null, message?: object): void {
+    const { sink } = this.attempts[this.attempts.length - 1];
+    sink.ended(error?.code ?? status.OK, error?.details ?? '');
+    if (message !== undefined) sink.next(message);
+    sink.settled(error);
+  }
+
+  close(): void {
+    this.pool.close();
+    this.context.telemetry.close();
+  }
+}
+
+let harness: Harness;
+let random: ReturnType<typeof jest.spyOn>;
+
+beforeEach(() => {
+  jest.useFakeTimers();
+  // Half the ceiling: 50 ms before attempt 2, 100 ms before attempt 3 (defaults 100 ms x2).
+  random = jest.spyOn(Math, 'random').mockReturnValue(0.5);
+  harness = new Harness();
+});
+
+afterEach(() => {
+  harness.close();
+  jest.restoreAllMocks();
+  jest.useRealTimers();
+});
+
+const dropped = (): ServiceError => serverError(status.UNAVAILABLE, 'Connection dropped');
+
+describe('PooledCall retries: when', () => {
+  it('sends each retry exactly when its jittered backoff is over, never before', () => {
+    harness.call();
+    harness.settle(dropped());
+    jest.advanceTimersByTime(49);
+    expect(harness.attempts).toHaveLength(1);
+    jest.advanceTimersByTime(1);
+    expect(harness.attempts.map((a) => a.at)).toEqual(
+      [0, 50].map((ms) => ms + harness.attempts[0].at),
+    );
+    harness.settle(dropped());
+    jest.advanceTimersByTime(99);
+    expect(harness.attempts).toHaveLength(2);
+    jest.advanceTimersByTime(1);
+    expect(harness.attempts[2].at - harness.attempts[0].at).toBe(150);
+    expect(harness.metrics.retries).toBe(2);
+  });
+
+  it('retries at once when the jitter draws 0 (full jitter has no floor)', () => {
+    random.mockReturnValue(0);
+    harness.call();
+    harness.settle(dropped());
+    jest.advanceTimersByTime(0);
+    expect(harness.attempts).toHaveLength(2);
+  });
+
+  it('waits what grpc-retry-pushback-ms asks instead of the backoff', () => {
+    harness.call();
+    harness.settle(serverError(status.UNAVAILABLE, 'busy', pushback('300')));
+    jest.advanceTimersByTime(299);
+    expect(harness.attempts).toHaveLength(1);
+    jest.advanceTimersByTime(1);
+    expect(harness.attempts).toHaveLength(2);
+  });
+
+  it('waits what a google.rpc.RetryInfo detail asks when there is no pushback trailer', () => {
+    harness.call();
+    harness.settle(serverError(status.UNAVAILABLE, 'busy', retryInfo(1, 500_000_000)));
+    jest.advanceTimersByTime(1499);
+    expect(harness.attempts).toHaveLength(1);
+    jest.advanceTimersByTime(1);
+    expect(harness.attempts).toHaveLength(2);
+  });
+
+  it('fails with DEADLINE_EXCEEDED exactly at the deadline when it falls inside the backoff', () => {
+    harness.call({}, true, 30);
+    harness.settle(dropped());
+    jest.advanceTimersByTime(29);
+    expect(harness.outcomes).toEqual([]);
+    jest.advanceTimersByTime(1);
+    expect(harness.outcomes).toEqual([
+      {
+        code: status.DEADLINE_EXCEEDED,
+        details: expect.stringContaining('while waiting to retry'),
+        at: harness.attempts[0].at + 30,
+      },
+    ]);
+    jest.advanceTimersByTime(10_000);
+    expect(harness.attempts).toHaveLength(1);
+  });
+
+  it('does not start a retry that would begin at the deadline itself, but does one a millisecond before', () => {
+    harness.call({}, true, 50);
+    harness.settle(dropped());
+    jest.advanceTimersByTime(50);
+    expect(harness.attempts).toHaveLength(1);
+    expect(harness.outcomes.map((o) => o.code)).toEqual([status.DEADLINE_EXCEEDED]);
+
+    harness.call({}, true, 51);
+    harness.settle(dropped());
+    jest.advanceTimersByTime(50);
+    expect(harness.attempts).toHaveLength(3);
+  });
+
+  it('answers at once with the server’s error when its pushback reaches past the deadline', () => {
+    harness.call({}, true, 1000);
+    harness.settle(serverError(status.UNAVAILABLE, 'busy', pushback('1000')));
+    expect(harness.outcomes).toEqual([
+      { code: status.UNAVAILABLE, details: 'busy', at: Date.now() },
+    ]);
+    jest.advanceTimersByTime(10_000);
+    expect(harness.attempts).toHaveLength(1);
+  });
+});
+
+describe('PooledCall retries: whether', () => {
+  /** Calls `call`, fails its first attempt with `error`; the attempts sent over the next minute. */
+  function attemptsAfter(
+    error: ServiceError,
+    idempotent = true,
+    retry: GrpcRetryOptions | false = {},
+  ): number {
+    const before = harness.attempts.length;
+    harness.call(retry, idempotent);
+    harness.settle(error);
+    jest.advanceTimersByTime(60_000);
+    return harness.attempts.length - before;
+  }
+
+  it('stops at maxAttempts and fails with the last attempt’s error', () => {
+    harness.call({ maxAttempts: 3 });
+    for (let i = 0; i < 3; i++) {
+      harness.settle(serverError(status.UNAVAILABLE, `attempt ${i + 1}`));
+      jest.advanceTimersByTime(60_000);
+    }
+    expect(harness.attempts).toHaveLength(3);
+    expect(harness.outcomes.map((o) => [o.code, o.details])).toEqual([
+      [status.UNAVAILABLE, 'attempt 3'],
+    ]);
+  });
+
+  it('retries only the retryable codes (UNAVAILABLE by default)', () => {
+    expect(attemptsAfter(serverError(status.INTERNAL, 'boom'))).toBe(1);
+    expect(
+      attemptsAfter(serverError(status.INTERNAL, 'boom'), true, {
+        retryableCodes: [status.INTERNAL],
+      }),
+    ).toBe(2);
+  });
+
+  it('never replays a call that is not idempotent unless the server cannot have seen it', () => {
+    expect(attemptsAfter(dropped(), false)).toBe(1);
+    expect(attemptsAfter(serverError(status.UNAVAILABLE, 'Stream refused by server'), false)).toBe(
+      2,
+    );
+  });
+
+  it('does not retry once a response reached the caller', () => {
+    harness.call();
+    harness.settle(dropped(), { reply: 1 });
+    jest.advanceTimersByTime(60_000);
+    expect(harness.attempts).toHaveLength(1);
+  });
+
+  it('does not retry when the server says stop (a negative pushback) or retries are off', () => {
+    expect(attemptsAfter(serverError(status.UNAVAILABLE, 'no', pushback('-1')))).toBe(1);
+    expect(attemptsAfter(dropped(), true, false)).toBe(1);
+  });
+
+  it('does not retry past the backend’s retry budget, and counts the refusal', () => {
+    harness.close();
+    // One retry in the bucket, refilled at 1 per second: the second call, right after, finds none.
+    harness = new Harness(new RetryBudgets(0, 1));
+    harness.call();
+    harness.settle(dropped());
+    jest.advanceTimersByTime(50);
+    expect(harness.attempts).toHaveLength(2);
+    harness.settle(null);
+    harness.call();
+    harness.settle(dropped());
+    expect(harness.outcomes.map((o) => o.code)).toEqual([status.OK, status.UNAVAILABLE]);
+    expect(harness.metrics.retriesRefusedByBudget).toBe(1);
+    jest.advanceTimersByTime(60_000);
+    expect(harness.attempts).toHaveLength(3);
+  });
+
+  it('sends nothing more once the caller cancels during the backoff, and settles once', () => {
+    const call = harness.call();
+    harness.settle(dropped());
+    const timers = jest.getTimerCount();
+    call.unsubscribe();
+    // The backoff's timer is gone with the call, not left to fire into it.
+    expect(jest.getTimerCount()).toBe(timers - 1);
+    jest.advanceTimersByTime(60_000);
+    expect(harness.attempts).toHaveLength(1);
+    // Cancelled by its caller: nothing is delivered, and it is counted once, as cancelled.
+    expect(harness.outcomes).toEqual([]);
+    expect(harness.metrics.outcomes.count(status.CANCELLED)).toBe(1);
+  });
+});
