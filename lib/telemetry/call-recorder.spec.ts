@@ -37,7 +37,9 @@ describe('CallRecorder: the phases of a call, to the millisecond', () => {
       performance.now(),
     );
   });
-  afterEach(() => jest.useRealTimers());
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   const phases = () => metrics.snapshot().phasesMs;
 
