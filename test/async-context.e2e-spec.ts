@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { status } from '@grpc/grpc-js';
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { firstValueFrom, lastValueFrom, map, Subject, switchMap, toArray } from 'rxjs';
@@ -18,6 +18,10 @@ import { createEchoPool, type EchoService } from './support/echo-client.js';
 import { startEchoHttpApp, type EchoHttpApp } from './support/echo-http-app.js';
 import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { startFailingEchoServer, type FailingEchoServer } from './support/failing-echo-server.js';
+import { waitFor } from './support/wait-for.js';
+
+/** Bounds waits for events that take milliseconds; only a hang ends there. */
+const HANG_GUARD_MS = 10_000;
 
 /** A request's identity, as an app keeps it (a user, a tenant, a token). */
 const requestStore = new AsyncLocalStorage<string>();
@@ -152,28 +156,41 @@ describe('a call that waits runs in the async context it was made in', () => {
   });
 });
 
+/**
+ * The two budgets, far apart: a call that carried the holder's budget instead of its own
+ * would arrive with a deadline minutes later. Both are also hang guards: no call here
+ * waits for either to run out.
+ */
+const HOLD_BUDGET_MS = 600_000;
+const CHAIN_BUDGET_MS = 30_000;
+/** The requests the holder streams: it keeps the pool's only slot until the test completes them. */
+const HOLD_REQUESTS = 'HOLD_REQUESTS';
+
 @Controller()
 class TwoRequestsController {
   private readonly echo: EchoService;
-  constructor(@InjectGrpcPool('ECHO') pool: GrpcPool) {
+  constructor(
+    @InjectGrpcPool('ECHO') pool: GrpcPool,
+    @Inject(HOLD_REQUESTS) private readonly holdRequests: Subject<{ message: string }>,
+  ) {
     this.echo = pool.getService<EchoService>('EchoService');
   }
 
-  /** Holds the pool's only slot with a generous budget. */
+  /** Holds the pool's only slot, with a budget of its own, until the test ends its request stream. */
   @Get('hold')
-  @GrpcTimeout(5000)
+  @GrpcTimeout(HOLD_BUDGET_MS)
   hold() {
-    return firstValueFrom(this.echo.slow({ delayMs: 300, message: 'held' }));
+    return firstValueFrom(this.echo.collect(this.holdRequests));
   }
 
   /** Waits for the slot, then makes a second call from the first one's response. */
   @Get('chain')
-  @GrpcTimeout(600)
+  @GrpcTimeout(CHAIN_BUDGET_MS)
   chain() {
     return firstValueFrom(
       this.echo
         .echo({ message: 'first' })
-        .pipe(switchMap(() => this.echo.slow({ delayMs: 3000, message: 'second' }))),
+        .pipe(switchMap(() => this.echo.slow({ delayMs: 1, message: 'second' }))),
     );
   }
 }
@@ -186,22 +203,43 @@ describe('@GrpcTimeout budgets of two HTTP requests that share one slot', () => 
   });
 
   it('the queued request keeps its own budget, for the call it chains too', async () => {
+    const holdRequests = new Subject<{ message: string }>();
     app = await startEchoHttpApp({
       controllers: [TwoRequestsController],
-      providers: [{ provide: APP_INTERCEPTOR, useClass: GrpcTimeoutInterceptor }],
+      providers: [
+        { provide: APP_INTERCEPTOR, useClass: GrpcTimeoutInterceptor },
+        { provide: HOLD_REQUESTS, useValue: holdRequests },
+      ],
       client: { pool: oneSlot },
     });
     const { base, server } = app;
+    const pool = app.app.get<GrpcPool>('ECHO');
     // Both requests open connections of their own to the app; the pool's one channel is warm.
+    const holdSentAt = Date.now();
     const holding = fetch(`${base}/hold`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const chainStartedAt = Date.now();
-    const chained = await fetch(`${base}/chain`);
-    expect(chained.status).toBe(504);
-    expect((await holding).status).toBe(200);
-    // The chained Slow call reached the server with the chain request's deadline, not the holder's.
-    const chainedDeadline = server.slowDeadlines.at(-1)!;
-    expect(server.slowDeadlines).toHaveLength(2);
-    expect(chainedDeadline - chainStartedAt).toBeLessThan(800);
+    let chaining: Promise<Response> | undefined;
+    try {
+      await waitFor(() => server.active === 1, HANG_GUARD_MS, 'the holder to reach the server');
+      const chainSentAt = Date.now();
+      chaining = fetch(`${base}/chain`);
+      await waitFor(() => pool.stats().queued === 1, HANG_GUARD_MS, 'the chain request to queue');
+      holdRequests.next({ message: 'held' });
+      holdRequests.complete();
+      expect((await holding).status).toBe(200);
+      const chained = await chaining;
+      expect(chained.status).toBe(200);
+      expect(await chained.json()).toMatchObject({ message: 'second' });
+      // The chained Slow call reached the server with the chain request's deadline, not the holder's.
+      // A deadline travels as a relative grpc-timeout, so the server's copy can only be later than
+      // the client's (by the transit time): the lower bound holds however loaded the machine is.
+      expect(server.slowDeadlines).toHaveLength(1);
+      const [chainedDeadline] = server.slowDeadlines;
+      expect(chainedDeadline).toBeGreaterThanOrEqual(chainSentAt + CHAIN_BUDGET_MS);
+      expect(chainedDeadline).toBeLessThan(holdSentAt + HOLD_BUDGET_MS);
+    } finally {
+      holdRequests.complete();
+      await holding.catch(() => undefined);
+      await chaining?.catch(() => undefined);
+    }
   });
 });

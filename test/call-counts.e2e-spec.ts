@@ -7,6 +7,10 @@ import { expectCountsAddUp } from './support/counts-add-up.js';
 import { createEchoPool, type EchoService } from './support/echo-client.js';
 import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { failure } from './support/failure.js';
+import { waitFor } from './support/wait-for.js';
+
+/** Bounds waits for events that take milliseconds; only a hang ends there. */
+const HANG_GUARD_MS = 10_000;
 
 const oneSlot = { minChannels: 1, maxChannels: 1, maxConcurrentCallsPerChannel: 1 };
 
@@ -69,7 +73,7 @@ describe('calls.started = ok + failed whenever nothing is in flight', () => {
     const requests = new Subject<{ message: string }>();
     const outcome = failure(firstValueFrom(echo.collect(requests)));
     requests.next({ message: 'a' });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitFor(() => server!.active === 1, HANG_GUARD_MS, 'the stream to reach the server');
     requests.error(new Error('broke mid-stream'));
     expect((await outcome).details).toBe('broke mid-stream');
     await expectCountsAddUp(pool);

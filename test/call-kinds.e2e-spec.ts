@@ -7,6 +7,9 @@ import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { waitFor } from './support/wait-for.js';
 import { closeTestPool } from './support/close-test-pool.js';
 
+/** Bounds waits for events that take milliseconds; only a hang ends there. */
+const HANG_GUARD_MS = 10_000;
+
 describe('service facade: the four call kinds through the pool', () => {
   let server: EchoServer;
   let pool: GrpcPool;
@@ -39,11 +42,18 @@ describe('service facade: the four call kinds through the pool', () => {
 
   it('is cold: nothing is sent until subscribe', async () => {
     const before = server.calls;
+    const startedBefore = pool.stats().calls.started;
     const call$ = echo.echo({ message: 'cold' });
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(server.calls).toBe(before);
-    await firstValueFrom(call$);
+    // A full turn of the event loop: whatever a hot call would start on its own has started.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pool.stats().calls.started).toBe(startedBefore);
+    // A call made after it reaches the server alone.
+    await firstValueFrom(echo.echo({ message: 'hot' }));
     expect(server.calls).toBe(before + 1);
+    expect(server.metadataOf.has('cold')).toBe(false);
+    await firstValueFrom(call$);
+    expect(server.calls).toBe(before + 2);
+    expect(server.metadataOf.has('cold')).toBe(true);
   });
 
   it('streams server responses', async () => {
@@ -83,11 +93,19 @@ describe('service facade: the four call kinds through the pool', () => {
 
   it('cancels the call on the wire when the subscriber unsubscribes, and frees the slot', async () => {
     const cancelledBefore = server.cancelled;
-    const subscription = echo.slow({ delayMs: 5000 }).subscribe();
-    await waitFor(() => pool.stats().inFlight === 1 && server.active === 1);
+    const subscription = echo.slow({ delayMs: 60_000 }).subscribe();
+    await waitFor(
+      () => pool.stats().inFlight === 1 && server.active === 1,
+      HANG_GUARD_MS,
+      'the call to reach the server',
+    );
     subscription.unsubscribe();
-    await waitFor(() => server.cancelled === cancelledBefore + 1);
-    await waitFor(() => pool.stats().inFlight === 0);
+    await waitFor(
+      () => server.cancelled === cancelledBefore + 1,
+      HANG_GUARD_MS,
+      'the server to see the cancel',
+    );
+    await waitFor(() => pool.stats().inFlight === 0, HANG_GUARD_MS, 'the slot to be freed');
     expect(pool.stats().channels.every((c) => c.inFlight === 0)).toBe(true);
   });
 
@@ -95,20 +113,29 @@ describe('service facade: the four call kinds through the pool', () => {
     const cancelledBefore = server.cancelled;
     const stream = echo.count({ count: 1000, intervalMs: 20 }).subscribe();
     const chat = echo.chat(new Subject()).subscribe();
-    await waitFor(() => server.active === 2);
+    await waitFor(() => server.active === 2, HANG_GUARD_MS, 'both streams to reach the server');
     stream.unsubscribe();
     chat.unsubscribe();
-    await waitFor(() => server.cancelled === cancelledBefore + 2);
-    await waitFor(() => pool.stats().inFlight === 0);
+    await waitFor(
+      () => server.cancelled === cancelledBefore + 2,
+      HANG_GUARD_MS,
+      'the server to see both cancels',
+    );
+    await waitFor(() => pool.stats().inFlight === 0, HANG_GUARD_MS, 'the slot to be freed');
   });
 
   it('gives DEADLINE_EXCEEDED from timeoutMs, a real deadline the server sees', async () => {
     const cancelledBefore = server.cancelled;
+    // The reply would come long after the deadline, however slow the machine.
     const error = (await firstValueFrom(
-      echo.slow({ delayMs: 2000 }, undefined, { timeoutMs: 50 }),
+      echo.slow({ delayMs: 60_000 }, undefined, { timeoutMs: 50 }),
     ).catch((e: unknown) => e)) as ServiceError;
     expect(error.code).toBe(status.DEADLINE_EXCEEDED);
-    await waitFor(() => server.cancelled === cancelledBefore + 1);
+    await waitFor(
+      () => server.cancelled === cancelledBefore + 1,
+      HANG_GUARD_MS,
+      'the server to see the deadline cancel the call',
+    );
   });
 
   it('fails only the call with a bad per-call option, with INVALID_ARGUMENT naming it', async () => {
@@ -134,14 +161,18 @@ describe('service facade: the four call kinds through the pool', () => {
   it('fails a client stream whose request Observable errors, and cancels it on the wire', async () => {
     const requests = new Subject<{ message: string }>();
     const reply = firstValueFrom(echo.collect(requests)).catch((e: unknown) => e);
-    await waitFor(() => server.active === 1);
+    await waitFor(() => server.active === 1, HANG_GUARD_MS, 'the stream to reach the server');
     const cancelledBefore = server.cancelled;
     requests.error(new Error('source broke'));
     const error = (await reply) as ServiceError;
     expect(error.code).toBe(status.CANCELLED);
     expect(error.message).toContain('source broke');
-    await waitFor(() => server.cancelled === cancelledBefore + 1);
-    await waitFor(() => pool.stats().inFlight === 0);
+    await waitFor(
+      () => server.cancelled === cancelledBefore + 1,
+      HANG_GUARD_MS,
+      'the server to see the cancel',
+    );
+    await waitFor(() => pool.stats().inFlight === 0, HANG_GUARD_MS, 'the slot to be freed');
   });
 
   it('throws for an unknown service, naming it and listing the known ones', () => {

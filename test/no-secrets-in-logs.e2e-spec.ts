@@ -5,6 +5,10 @@ import { firstValueFrom } from 'rxjs';
 import { createEchoPool, type EchoService } from './support/echo-client.js';
 import { startEchoServer } from './support/echo-server.js';
 import { freePort } from './support/free-port.js';
+import { waitFor } from './support/wait-for.js';
+
+/** Bounds waits for events that take milliseconds; only a hang ends there. */
+const HANG_GUARD_MS = 10_000;
 
 const SECRET = 'Bearer do-not-log-me-7f3a';
 
@@ -37,8 +41,9 @@ describe('logs never carry metadata values', () => {
     const live = createEchoPool(server.address, { drainTimeoutMs: 50 });
     const echo = live.getService<EchoService>('EchoService');
     expect((await firstValueFrom(echo.echo({ message: 'x' }, metadata))).token).toBe(SECRET);
-    const slow = firstValueFrom(echo.slow({ delayMs: 2000 }, metadata)).catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Still running when the drain runs out, however slow the machine: the drain cancels it.
+    const slow = firstValueFrom(echo.slow({ delayMs: 60_000 }, metadata)).catch(() => undefined);
+    await waitFor(() => server.active === 1, HANG_GUARD_MS, 'the slow call to reach the server');
     await live.close();
     await slow;
     await server.close();

@@ -2,13 +2,22 @@ import { status } from '@grpc/grpc-js';
 import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { firstValueFrom, throwError } from 'rxjs';
+import { firstValueFrom, Subject, throwError } from 'rxjs';
 import type { GrpcPool } from '../lib/index.js';
 import { closeTestPool } from './support/close-test-pool.js';
 import { createEchoPool, type EchoService } from './support/echo-client.js';
 import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { failure } from './support/failure.js';
 import { registerOtelSdk, type OtelTestSdk } from './support/otel-sdk.js';
+import { waitFor } from './support/wait-for.js';
+
+/** Bounds waits for events that take milliseconds; only a hang ends there. */
+const HANG_GUARD_MS = 10_000;
+/** libuv counts timers in whole milliseconds, so one can fire up to 1 ms early against performance.now(). */
+const TIMER_SLACK_MS = 2;
+
+/** A span's duration in milliseconds. */
+const durationMs = (span: ReadableSpan): number => span.duration[0] * 1000 + span.duration[1] / 1e6;
 
 /** Runs `fn` inside a new active parent span, which it ends afterwards. */
 async function insideParent<T>(name: string, fn: (parent: Span) => Promise<T>): Promise<T> {
@@ -105,18 +114,25 @@ describe('OpenTelemetry traces', () => {
       pool: { minChannels: 1, maxChannels: 1, maxConcurrentCallsPerChannel: 1 },
     });
     const echo = pool.getService<EchoService>('EchoService');
-    // A holds the only slot; B waits for it and gets it when A ends, from A's events.
-    const [a, b] = await Promise.all([
-      insideParent('request A', async (parent) => {
-        await firstValueFrom(echo.slow({ delayMs: 150, message: 'A' }));
-        return parent.spanContext().traceId;
-      }),
-      insideParent('request B', async (parent) => {
-        await new Promise((resolve) => setTimeout(resolve, 20));
+    // A holds the only slot until the test ends its request stream; B waits for it and gets it
+    // when A ends, from A's events.
+    const holdRequests = new Subject<{ message: string }>();
+    const traceOfA = insideParent('request A', async (parent) => {
+      await firstValueFrom(echo.collect(holdRequests));
+      return parent.spanContext().traceId;
+    });
+    let traceOfB: Promise<string> | undefined;
+    try {
+      await waitFor(() => server.active === 1, HANG_GUARD_MS, 'A to reach the server');
+      traceOfB = insideParent('request B', async (parent) => {
         await firstValueFrom(echo.slow({ delayMs: 10, message: 'B' }));
         return parent.spanContext().traceId;
-      }),
-    ]);
+      });
+      await waitFor(() => pool!.stats().queued === 1, HANG_GUARD_MS, 'B to queue behind A');
+    } finally {
+      holdRequests.complete();
+    }
+    const [a, b] = await Promise.all([traceOfA, traceOfB]);
     const spans = clientSpans(sdk);
     expect(spans).toHaveLength(2);
     const spanA = spans.find((span) => span.spanContext().traceId === a)!;
@@ -124,10 +140,13 @@ describe('OpenTelemetry traces', () => {
     expect(spanA).toBeDefined();
     expect(spanB).toBeDefined();
     const queued = spanB.events.find((event) => event.name === 'grpc.pool.queued');
-    expect(queued?.attributes?.['grpc.pool.queue.wait_ms']).toBeGreaterThan(50);
+    // B waited (A did not), and its wait is part of its span (which also holds B's 10 ms on the server).
+    const waitedMs = queued?.attributes?.['grpc.pool.queue.wait_ms'] as number;
+    expect(waitedMs).toBeGreaterThan(0);
+    expect(waitedMs).toBeLessThanOrEqual(durationMs(spanB));
     expect(spanA.events.some((event) => event.name === 'grpc.pool.queued')).toBe(false);
-    // What the server saw for B belongs to B's trace, not A's.
-    expect(server.traceparents[1]).toBe(traceparentOf(spanB));
+    // What the server saw for each call belongs to that call's trace.
+    expect(server.traceparents).toEqual([traceparentOf(spanA), traceparentOf(spanB)]);
   });
 
   it('never changes the metadata the caller passed', async () => {
@@ -166,17 +185,31 @@ describe('OpenTelemetry traces', () => {
   });
 
   it('a call that gives up in the queue shows how long it waited', async () => {
+    const ACQUIRE_TIMEOUT_MS = 100;
     pool = createEchoPool(server.address, {
-      pool: { maxChannels: 1, maxConcurrentCallsPerChannel: 1, acquireTimeoutMs: 100 },
+      pool: {
+        maxChannels: 1,
+        maxConcurrentCallsPerChannel: 1,
+        acquireTimeoutMs: ACQUIRE_TIMEOUT_MS,
+      },
     });
     const echo = pool.getService<EchoService>('EchoService');
-    const holder = firstValueFrom(echo.slow({ delayMs: 300 }));
-    const error = await failure(firstValueFrom(echo.echo({ message: 'waits' })));
-    expect(error.code).toBe(status.RESOURCE_EXHAUSTED);
+    // The holder keeps the only slot until the test ends its request stream.
+    const holdRequests = new Subject<{ message: string }>();
+    const holder = firstValueFrom(echo.collect(holdRequests));
+    try {
+      const error = await failure(firstValueFrom(echo.echo({ message: 'waits' })));
+      expect(error.code).toBe(status.RESOURCE_EXHAUSTED);
+    } finally {
+      holdRequests.complete();
+    }
     await holder;
     const gaveUp = clientSpans(sdk).find((span) => span.name === 'test.v1.EchoService/Echo')!;
     const queued = gaveUp.events.find((event) => event.name === 'grpc.pool.queued');
-    expect(queued?.attributes?.['grpc.pool.queue.wait_ms']).toBeGreaterThanOrEqual(90);
+    // It gave up when acquireTimeoutMs ran out, not before (a loaded machine only makes it later).
+    expect(queued?.attributes?.['grpc.pool.queue.wait_ms']).toBeGreaterThanOrEqual(
+      ACQUIRE_TIMEOUT_MS - TIMER_SLACK_MS,
+    );
     expect(gaveUp.attributes['rpc.grpc.status_code']).toBe(status.RESOURCE_EXHAUSTED);
   });
 
@@ -190,12 +223,22 @@ describe('OpenTelemetry traces', () => {
 
   it('cancelling a call ends its span as CANCELLED', async () => {
     pool = createEchoPool(server.address);
+    const cancelledBefore = server.cancelled;
     const subscription = pool
       .getService<EchoService>('EchoService')
-      .slow({ delayMs: 5000, message: 'c' })
+      .slow({ delayMs: 60_000, message: 'c' })
       .subscribe({ error: () => undefined });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    subscription.unsubscribe();
+    try {
+      await waitFor(() => server.active === 1, HANG_GUARD_MS, 'the call to reach the server');
+    } finally {
+      subscription.unsubscribe();
+    }
+    await waitFor(
+      () => server.cancelled === cancelledBefore + 1,
+      HANG_GUARD_MS,
+      'the server to see the cancel',
+    );
+    expect(clientSpans(sdk)).toHaveLength(1);
     const [span] = clientSpans(sdk);
     expect(span.attributes['rpc.grpc.status_code']).toBe(status.CANCELLED);
     expect(span.status.code).toBe(SpanStatusCode.ERROR);

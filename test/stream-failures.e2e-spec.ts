@@ -38,6 +38,8 @@ function expectFailedWith(outcome: CallOutcome<unknown>, code: status): void {
 }
 
 const fastRetry = { maxAttempts: 3, initialBackoffMs: 5, maxBackoffMs: 10 };
+/** Bounds waits for events that take milliseconds; only a hang ends there. */
+const HANG_GUARD_MS = 10_000;
 
 describe('a call completes only on an OK status', () => {
   let pool: GrpcPool | undefined;
@@ -166,7 +168,7 @@ describe('a call completes only on an OK status', () => {
             : echo.chat(requests$);
         let seen = 0;
         const outcome = callOutcome(call$.pipe(tap(() => seen++)));
-        await waitFor(() => seen >= 3);
+        await waitFor(() => seen >= 3, HANG_GUARD_MS, 'three messages before the kill');
         await backend.kill();
         const settled = await outcome;
         expect(settled.completed).toBe(false);
