@@ -1,12 +1,16 @@
-/** Polls `condition` (sync or async) until it holds; fails with `what` after `timeoutMs`. Every wait has a bound. */
+/**
+ * Polls `condition` (sync or async) until it holds; fails with `what` after `timeoutMs`.
+ * Every wait has a bound: a hang guard, so give it ample room (10x what it guards).
+ * Measured with `performance.now()`, which keeps running when a test freezes `Date` (policy-clock.ts).
+ */
 export async function waitFor(
   condition: () => boolean | Promise<boolean>,
   timeoutMs = 5000,
   what = 'condition',
 ): Promise<void> {
-  const giveUpAt = Date.now() + timeoutMs;
+  const giveUpAt = performance.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > giveUpAt)
+    if (performance.now() > giveUpAt)
       throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
