@@ -9,6 +9,9 @@ import type { EchoService } from './echo-client.js';
 export interface CallRecord {
   startedSeq: number;
   endedSeq: number;
+  /** Clock readings (epoch ms), for bench/faults.ts, which prints figures; tests assert on the order above. */
+  startedAt: number;
+  endedAt: number;
   ok: boolean;
   code?: number;
   details?: string;
@@ -22,12 +25,21 @@ export function steadyLoad(echo: EchoService, callers: number, timeoutMs = 1000)
   const loop = async (): Promise<void> => {
     while (running) {
       const startedSeq = ++seq;
+      const startedAt = Date.now();
       try {
         await firstValueFrom(echo.echo({ message: 'load' }, undefined, { timeoutMs }));
-        records.push({ startedSeq, endedSeq: ++seq, ok: true });
+        records.push({ startedSeq, endedSeq: ++seq, startedAt, endedAt: Date.now(), ok: true });
       } catch (error: unknown) {
         const { code, details } = error as { code?: number; details?: string };
-        records.push({ startedSeq, endedSeq: ++seq, ok: false, code, details });
+        records.push({
+          startedSeq,
+          endedSeq: ++seq,
+          startedAt,
+          endedAt: Date.now(),
+          ok: false,
+          code,
+          details,
+        });
         // A failing backend answers at once: do not spin.
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
