@@ -6,6 +6,10 @@ import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { waitFor } from './support/wait-for.js';
 import { closeTestPool } from './support/close-test-pool.js';
 
+/** Bounds the waits for events below; never reached unless something hangs. */
+const HANG_GUARD_MS = 10_000;
+const allReady = (pool: GrpcPool) => pool.stats().channels.every((c) => c.state === 'READY');
+
 describe('channel pool: real connections', () => {
   let server: EchoServer | undefined;
   let pool: GrpcPool | undefined;
@@ -20,7 +24,7 @@ describe('channel pool: real connections', () => {
     server = await startEchoServer();
     pool = createEchoPool(server.address, { pool: { minChannels: 4, maxChannels: 4 } });
     const echo = pool.getService<EchoService>('EchoService');
-    await waitFor(() => pool!.stats().channels.every((c) => c.state === 'READY'));
+    await waitFor(() => allReady(pool!), HANG_GUARD_MS, 'four READY channels');
     const calls = Array.from({ length: 40 }, (_, i) =>
       firstValueFrom(echo.echo({ message: String(i) })),
     );
@@ -33,10 +37,13 @@ describe('channel pool: real connections', () => {
   it('carries more than 100 concurrent calls past a 100-streams-per-connection server', async () => {
     server = await startEchoServer({ maxConcurrentStreams: 100 });
     pool = createEchoPool(server.address, {
-      pool: { maxChannels: 4, maxConcurrentCallsPerChannel: 100 },
+      pool: { minChannels: 4, maxChannels: 4, maxConcurrentCallsPerChannel: 100 },
     });
     const echo = pool.getService<EchoService>('EchoService');
-    const calls = Array.from({ length: 400 }, () => echo.slow({ delayMs: 100 }));
+    // All four connected first, so the 400 calls go out at once rather than as connections come up.
+    await waitFor(() => allReady(pool!), HANG_GUARD_MS, 'four READY channels');
+    // Each call holds its stream long enough for the others to arrive (not an assertion on time).
+    const calls = Array.from({ length: 400 }, () => echo.slow({ delayMs: 500 }));
     await lastValueFrom(forkJoin(calls));
     expect(server.maxActive).toBeGreaterThan(100);
     expect(server.peers.size).toBe(4);
@@ -57,7 +64,11 @@ describe('channel pool: real connections', () => {
     await lastValueFrom(forkJoin(Array.from({ length: 6 }, () => echo.slow({ delayMs: 50 }))));
     expect(pool.stats().channels).toHaveLength(3);
     expect(server.peers.size).toBe(3);
-    await waitFor(() => pool!.stats().channels.length === 1, 3000, 'idle channels to close');
+    await waitFor(
+      () => pool!.stats().channels.length === 1,
+      HANG_GUARD_MS,
+      'idle channels to close',
+    );
   });
 
   it('reports stats: states, in flight, outcomes by code, hit rate and latency percentiles', async () => {
@@ -69,7 +80,7 @@ describe('channel pool: real connections', () => {
     const empty = pool.stats();
     expect(empty.latencyMs).toEqual({ p50: null, p95: null, p99: null });
     expect(empty.hitRate).toBe(1);
-    await waitFor(() => pool!.state === 'ready');
+    await waitFor(() => pool!.state === 'ready', HANG_GUARD_MS, 'the pool to be ready');
     await firstValueFrom(echo.echo({ message: 'a' }));
     await firstValueFrom(echo.echo({ message: 'b', failWith: 5 })).catch(() => undefined);
     // Two at once on one ready channel with room for one: the second opens a channel (a miss).

@@ -1,12 +1,15 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { firstValueFrom, Subject, throwError } from 'rxjs';
+import { firstValueFrom, lastValueFrom, Subject, throwError } from 'rxjs';
 import type { GrpcPool } from '../lib/index.js';
 import { createEchoPool, type EchoService } from './support/echo-client.js';
 import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { failure } from './support/failure.js';
 import { waitFor } from './support/wait-for.js';
 import { closeTestPool } from './support/close-test-pool.js';
+
+/** Bounds the waits for events below; never reached unless something hangs. */
+const HANG_GUARD_MS = 10_000;
 
 describe('channel pool: limits, queueing and slot accounting', () => {
   let server: EchoServer;
@@ -56,15 +59,19 @@ describe('channel pool: limits, queueing and slot accounting', () => {
       },
     });
     const echo = pool.getService<EchoService>('EchoService');
-    const running = firstValueFrom(echo.slow({ delayMs: 500 }));
-    const started = Date.now();
+    // The only slot stays taken until the test ends this stream: nothing frees it by chance.
+    const holder = new Subject<{ message: string }>();
+    const running = lastValueFrom(echo.chat(holder), { defaultValue: undefined });
+    const started = performance.now();
     const error = await failure(firstValueFrom(echo.echo({ message: 'waits' })));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    // It waited for a slot before giving up (load can only make this wait longer).
+    expect(performance.now() - started).toBeGreaterThanOrEqual(90);
     expect(error.code).toBe(status.RESOURCE_EXHAUSTED);
     expect(error.details).toContain(
       'gRPC pool "ECHO" is exhausted: 1 calls in flight on 1/1 channels',
     );
     expect(error.details).toContain('no slot freed within acquireTimeoutMs 100');
+    holder.complete();
     await running;
   });
 
@@ -79,12 +86,14 @@ describe('channel pool: limits, queueing and slot accounting', () => {
       },
     });
     const echo = pool.getService<EchoService>('EchoService');
-    const running = firstValueFrom(echo.slow({ delayMs: 300 }));
+    const holder = new Subject<{ message: string }>();
+    const running = lastValueFrom(echo.chat(holder), { defaultValue: undefined });
     const error = await failure(
       firstValueFrom(echo.echo({ message: 'x' }, undefined, { timeoutMs: 50 })),
     );
     expect(error.code).toBe(status.DEADLINE_EXCEEDED);
     expect(error.details).toContain('waiting for a free channel in gRPC pool "ECHO"');
+    holder.complete();
     await running;
   });
 
@@ -101,8 +110,10 @@ describe('channel pool: limits, queueing and slot accounting', () => {
     subscription.unsubscribe();
     expect(pool.stats().queued).toBe(0);
     await running;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(server.calls).toBe(callsBefore + 1);
+    // A barrier, not a pause: a call sent after it on the same connection arrives after anything sent before.
+    await firstValueFrom(echo.echo({ message: 'after' }));
+    expect(server.calls).toBe(callsBefore + 2);
+    expect(server.metadataOf.has('never sent')).toBe(false);
   });
 
   it('releases each slot exactly once however calls end: ok, error, cancel, deadline, bad input, broken stream', async () => {
@@ -138,7 +149,7 @@ describe('channel pool: limits, queueing and slot accounting', () => {
       setTimeout(() => bidi.unsubscribe(), 3 * i);
     }
     await Promise.all(outcomes);
-    await waitFor(() => pool.stats().inFlight === 0, 5000, 'every slot to be released');
+    await waitFor(() => pool.stats().inFlight === 0, HANG_GUARD_MS, 'every slot to be released');
     const stats = pool.stats();
     expect(stats.queued).toBe(0);
     expect(stats.channels.every((c) => c.inFlight === 0)).toBe(true);

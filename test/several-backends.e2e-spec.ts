@@ -4,6 +4,10 @@ import type { GrpcPool } from '../lib/index.js';
 import { createEchoPool, type EchoService } from './support/echo-client.js';
 import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { closeTestPool } from './support/close-test-pool.js';
+import { waitFor } from './support/wait-for.js';
+
+/** Bounds the waits for events below; never reached unless something hangs. */
+const HANG_GUARD_MS = 10_000;
 
 describe('several backends behind one client', () => {
   let servers: EchoServer[] = [];
@@ -22,6 +26,12 @@ describe('several backends behind one client', () => {
     );
     const channels = pool.stats().channels;
     expect(channels.map((c) => c.target).sort()).toEqual(servers.map((s) => s.address).sort());
+    // Spread over all three once all three can take calls (until then, the READY ones take them).
+    await waitFor(
+      () => pool!.stats().channels.every((c) => c.state === 'READY'),
+      HANG_GUARD_MS,
+      'a READY channel to each backend',
+    );
     const echo = pool.getService<EchoService>('EchoService');
     for (let i = 0; i < 30; i++) await firstValueFrom(echo.echo({ message: String(i) }));
     for (const server of servers) expect(server.calls).toBe(10);
@@ -50,7 +60,19 @@ describe('several backends behind one client', () => {
     const target = `ipv4:${servers.map((s) => s.address).join(',')}`;
     pool = createEchoPool(target, { pool: { minChannels: 1, maxChannels: 1 } });
     const echo = pool.getService<EchoService>('EchoService');
-    for (let i = 0; i < 20; i++) await firstValueFrom(echo.echo({ message: String(i) }));
-    for (const server of servers) expect(server.calls).toBeGreaterThan(0);
+    // grpc-js's round_robin sends to each address once its subchannel is READY; a channel
+    // pinned to one address (pick_first) would never reach the other, and the guard would end it.
+    let calls = 0;
+    await waitFor(
+      async () => {
+        calls++;
+        await firstValueFrom(echo.echo({ message: String(calls) }));
+        return servers.every((server) => server.calls > 0);
+      },
+      HANG_GUARD_MS,
+      'calls to reach both backends over one channel',
+    );
+    expect(pool.stats().channels).toHaveLength(1);
+    expect(servers[0].calls + servers[1].calls).toBe(calls);
   });
 });

@@ -12,6 +12,8 @@ export interface FlappingBackend {
   readonly kills: number;
   /** Each time from a death to serving again, in ms. */
   readonly downtimesMs: number[];
+  /** Stops flapping and leaves it serving; resolves once it serves (a revival that failed rejects). */
+  calm(): Promise<void>;
   /** Stops flapping and ends every process it started. */
   stop(): Promise<void>;
 }
@@ -130,6 +132,10 @@ export async function startFlappingBackend({
       return kills;
     },
     downtimesMs,
+    calm: async () => {
+      running = false;
+      await flapping;
+    },
     stop: async () => {
       running = false;
       try {

@@ -28,6 +28,8 @@ export interface FlapFigures {
   maxOvershootMs: number;
   /** Calls still unsettled a grace period after the load stopped. */
   unsettled: number;
+  /** Calls whose Observable settled (complete or error) more than once: must be 0. */
+  settledMoreThanOnce: number;
 }
 
 export interface FlapLoadOptions {
@@ -36,6 +38,8 @@ export interface FlapLoadOptions {
   /** Messages each server-stream call asks for, `intervalMs` apart, so a kill can land mid-stream. */
   streamLength?: number;
   intervalMs?: number;
+  /** How long `stop()` waits for calls in flight before counting them unsettled. Default: the deadline plus 1 s. */
+  settleGraceMs?: number;
 }
 
 /**
@@ -43,12 +47,14 @@ export interface FlapLoadOptions {
  * half of each with `waitForReady` (those wait out the backend's deaths, so
  * their deadlines are what ends them), each making calls back to back with a
  * deadline, recording how each settles.
- * `stop()` makes no new calls, waits a grace period (the deadline plus one
- * second) for the calls in flight, and counts what never settled.
+ * `stop()` makes no new calls, waits a grace period (`settleGraceMs`) for
+ * the calls in flight, and counts what never settled.
  */
 export function flappingLoad(echo: EchoService, options: FlapLoadOptions = {}) {
   const { callers = 32, timeoutMs = 1000, streamLength = 5, intervalMs = 20 } = options;
+  const settleGraceMs = options.settleGraceMs ?? timeoutMs + 1000;
   const calls: FlapCall[] = [];
+  let settledMoreThanOnce = 0;
   const pending = new Map<FlapCall, { subscription: Subscription; abandon: () => void }>();
   let running = true;
 
@@ -67,7 +73,10 @@ export function flappingLoad(echo: EchoService, options: FlapLoadOptions = {}) {
         : echo.count({ count: streamLength, intervalMs }, undefined, { timeoutMs, waitForReady });
     return new Promise<void>((resolve) => {
       const settle = (ok: boolean, code: number): void => {
-        if (call.settledAt !== undefined) return;
+        if (call.settledAt !== undefined) {
+          settledMoreThanOnce++;
+          return;
+        }
         call.settledAt = performance.now();
         call.ok = ok;
         call.code = code;
@@ -99,8 +108,8 @@ export function flappingLoad(echo: EchoService, options: FlapLoadOptions = {}) {
     calls,
     stop: async (): Promise<FlapFigures> => {
       running = false;
-      const giveUpAt = Date.now() + timeoutMs + 1000;
-      while (pending.size > 0 && Date.now() < giveUpAt) {
+      const giveUpAt = performance.now() + settleGraceMs;
+      while (pending.size > 0 && performance.now() < giveUpAt) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       const unsettled = pending.size;
@@ -109,12 +118,16 @@ export function flappingLoad(echo: EchoService, options: FlapLoadOptions = {}) {
         abandon();
       }
       await Promise.all(loops);
-      return flapFigures(calls, timeoutMs, unsettled);
+      return { ...flapFigures(calls, timeoutMs, unsettled), settledMoreThanOnce };
     },
   };
 }
 
-function flapFigures(calls: FlapCall[], timeoutMs: number, unsettled: number): FlapFigures {
+function flapFigures(
+  calls: FlapCall[],
+  timeoutMs: number,
+  unsettled: number,
+): Omit<FlapFigures, 'settledMoreThanOnce'> {
   const failed: Record<string, number> = {};
   let ok = 0;
   let successesWithoutMessages = 0;

@@ -15,6 +15,13 @@ export interface TcpProxy {
   bytesToBackend: number;
   /** From now on, live connections pass nothing (new ones still work). */
   blackHoleLiveConnections(): void;
+  /**
+   * The backend dies as a client sees a SIGKILL: every live connection is
+   * reset (RST) and the port refuses new ones. Resolves once it refuses.
+   */
+  down(): Promise<void>;
+  /** The backend serves again, on the same port. */
+  up(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -71,6 +78,23 @@ export async function startTcpProxy(
     blackHoleLiveConnections: () => {
       for (const pair of pairs) pair.dead = true;
     },
+    down: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const pair of pairs) {
+          pair.client.resetAndDestroy();
+          pair.upstream.destroy();
+        }
+        pairs.clear();
+      }),
+    up: () =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(proxyPort, listenHost, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         for (const pair of pairs) {
@@ -78,6 +102,8 @@ export async function startTcpProxy(
           pair.upstream.destroy();
         }
         pairs.clear();
+        // Already closed by down(): nothing to wait for.
+        if (!server.listening) return resolve();
         server.close(() => resolve());
       }),
   };

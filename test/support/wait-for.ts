@@ -1,12 +1,16 @@
-/** Polls `condition` (sync or async) until it holds; fails with `what` after `timeoutMs`. Every wait has a bound. */
+/**
+ * Polls `condition` (sync or async) until it holds; fails with `what` after `timeoutMs`.
+ * Every wait has a bound: a hang guard, so give it ample room (10x what it guards).
+ * Measured with `performance.now()`, which keeps running when a test freezes `Date` (policy-clock.ts).
+ */
 export async function waitFor(
   condition: () => boolean | Promise<boolean>,
   timeoutMs = 5000,
   what = 'condition',
 ): Promise<void> {
-  const giveUpAt = Date.now() + timeoutMs;
+  const giveUpAt = performance.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > giveUpAt)
+    if (performance.now() > giveUpAt)
       throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -15,3 +19,26 @@ export async function waitFor(
 /** A pause, for tests that let time pass on purpose (a backoff, an ejection period). */
 export const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `promise`, or a failure naming `what` if it has not settled within `timeoutMs`:
+ * a hang guard for "this ends", never a measure of how fast (give it 10x what it guards).
+ */
+export async function withinHangGuard<T>(
+  promise: Promise<T>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const guard = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Hang guard: ${what} did not end within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([promise, guard]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
