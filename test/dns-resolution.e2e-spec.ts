@@ -3,6 +3,16 @@ import { createSocket } from 'node:dgram';
 import { resolveDnsTarget } from '../lib/discovery/dns-resolution.js';
 import { dnsTarget } from '../lib/discovery/dns-target.js';
 import { startTestDnsServer, type TestDnsServer } from './support/dns-server.js';
+import { settlesWithin } from './support/hang-guard.js';
+import { waitFor } from './support/wait-for.js';
+
+/**
+ * A query bound far above any answer's round trip (c-ares caps it near 5 s):
+ * a query it ends fails as ETIMEOUT, which a test tells apart by its code.
+ */
+const LONG_BOUND_MS = 60_000;
+/** Hang guard for a resolution on 127.0.0.1: 10x and more what it takes. */
+const HANG_GUARD_MS = 10_000;
 
 describe('dnsTarget: which targets the pool resolves through DNS', () => {
   it.each([
@@ -101,19 +111,62 @@ describe('resolveDnsTarget: against a real DNS server on 127.0.0.1', () => {
     });
   });
 
-  it('is bounded when the server does not answer', async () => {
+  it('is bounded when the server does not answer: ETIMEOUT once the bound asked for has passed', async () => {
     // A UDP socket that reads queries and never answers.
     const silentServer = createSocket('udp4');
     await new Promise<void>((resolve) => silentServer.bind(0, '127.0.0.1', resolve));
     try {
       const port = silentServer.address().port;
-      const started = Date.now();
+      // 10x the 300 ms asked for; c-ares's own default (5 s, several tries) would trip it.
+      const boundedBy300Ms = resolveDnsTarget(
+        dnsTarget(`dns://127.0.0.1:${port}/orders.test:50051`)!,
+        300,
+      );
       await expect(
-        resolveDnsTarget(dnsTarget(`dns://127.0.0.1:${port}/orders.test:50051`)!, 300),
+        settlesWithin(boundedBy300Ms, 3000, 'a resolution bounded by 300 ms'),
       ).rejects.toMatchObject({ code: 'ETIMEOUT' });
-      expect(Date.now() - started).toBeLessThan(3000);
     } finally {
       await new Promise<void>((resolve) => silentServer.close(() => resolve()));
+    }
+  });
+
+  it('a server that never answers AAAA: the A records come back', async () => {
+    dns.set('noaaaa.test', { addresses: ['127.0.0.2', '127.0.0.3'], ttl: 30 });
+    dns.drop('AAAA');
+    // Ends the query should the guard trip: nothing outlives the test.
+    const abort = new AbortController();
+    try {
+      // That this takes the 500 ms grace for the other family, not the AAAA query's
+      // bound, is pinned with fake timers in lib/discovery/dns-family-grace.spec.ts.
+      const resolution = resolveDnsTarget(target('noaaaa.test'), LONG_BOUND_MS, abort.signal);
+      expect(
+        await settlesWithin(resolution, HANG_GUARD_MS, 'a resolution with an unanswered AAAA'),
+      ).toEqual({ addresses: ['127.0.0.2:50051', '127.0.0.3:50051'], ttlMs: 30_000 });
+    } finally {
+      abort.abort();
+      dns.drop(undefined);
+    }
+  });
+
+  it('an aborted signal ends a pending query at once, as ECANCELLED', async () => {
+    dns.set('pending.test', { addresses: ['127.0.0.2'] });
+    dns.drop('all');
+    try {
+      const abort = new AbortController();
+      const asked = dns.queries.get('pending.test') ?? 0;
+      // Not ended by the abort, it would fail later as ETIMEOUT.
+      const resolution = resolveDnsTarget(target('pending.test'), LONG_BOUND_MS, abort.signal);
+      await waitFor(
+        () => (dns.queries.get('pending.test') ?? 0) > asked,
+        HANG_GUARD_MS,
+        'the DNS server to see the query',
+      );
+      abort.abort();
+      await expect(
+        settlesWithin(resolution, HANG_GUARD_MS, 'an aborted resolution'),
+      ).rejects.toMatchObject({ code: 'ECANCELLED' });
+    } finally {
+      dns.drop(undefined);
     }
   });
 

@@ -23,7 +23,7 @@ import { startEchoServer, status, type EchoServer } from './support/echo-server.
 import { closeTestPool } from './support/close-test-pool.js';
 import { ECHO_PACKAGE, ECHO_PROTO } from './support/protos.js';
 import { steadyLoad } from './support/steady-load.js';
-import { sleep, waitFor } from './support/wait-for.js';
+import { waitFor } from './support/wait-for.js';
 import { EDS, startXdsControlPlane, type XdsControlPlane } from './support/xds-control-plane.js';
 
 /**
@@ -32,6 +32,12 @@ import { EDS, startXdsControlPlane, type XdsControlPlane } from './support/xds-c
  * its bootstrap once per process, so every xDS test lives in this file and
  * shares one control plane; each test sets the endpoints it needs.
  */
+
+/**
+ * Hang guard for waits on xDS (an update applied, connections made) and the
+ * deadline of calls under load: 10x and more what they take.
+ */
+const HANG_GUARD_MS = 10_000;
 
 let plane: XdsControlPlane;
 let a: EchoServer;
@@ -53,7 +59,7 @@ afterAll(async () => {
   await Promise.all([plane?.close(), a?.close(), b?.close()]);
 });
 
-/** Resets the backends' counters and points the cluster at `backends`. */
+/** Resets the backends' failure and health settings and points the cluster at `backends`. */
 async function routeTo(...backends: EchoServer[]): Promise<void> {
   for (const server of [a, b]) {
     server.failEverything(undefined);
@@ -64,7 +70,7 @@ async function routeTo(...backends: EchoServer[]): Promise<void> {
   // have applied the update before the test goes on.
   await waitFor(
     () => plane.endpointSubscribers === 0 || plane.hasAcked(EDS, version),
-    5000,
+    HANG_GUARD_MS,
     `an ACK of endpoints version ${version}`,
   );
 }
@@ -86,10 +92,14 @@ describe('xds:/// targets through @grpc/grpc-js-xds and a real control plane', (
       const before = counts();
       pool = createEchoPool(url, {
         pool: { minChannels: 4, maxChannels: 4 },
-        startup: { waitForReady: true, timeoutMs: 10_000 },
+        startup: { waitForReady: true, timeoutMs: HANG_GUARD_MS },
       });
       await pool.onModuleInit();
-      await waitFor(() => pool!.stats().channels.every((c) => c.state === 'READY'), 10_000);
+      await waitFor(
+        () => pool!.stats().channels.every((c) => c.state === 'READY'),
+        HANG_GUARD_MS,
+        'four READY channels',
+      );
       const echo = pool.getService<EchoService>('EchoService');
       const asyncEcho = pool.getAsyncService<EchoAsyncService>('EchoService');
       const replies = await Promise.all(
@@ -113,17 +123,30 @@ describe('xds:/// targets through @grpc/grpc-js-xds and a real control plane', (
 
   it('an endpoint update moves traffic from backend A to backend B under steady load, with no failed call', async () => {
     pool = createEchoPool('xds:///echo', { pool: { minChannels: 4, maxChannels: 4 } });
-    const load = steadyLoad(pool.getService<EchoService>('EchoService'), 8, 2000);
-    await waitFor(() => a.calls > 100, 10_000, 'traffic on A');
-    await routeTo(b);
-    await waitFor(() => b.calls > 100, 10_000, 'traffic on B');
-    // Every channel has let go of A: it gets no more calls.
-    const onA = a.calls;
-    await sleep(300);
-    const records = await load.stop();
+    const start = counts();
+    const load = steadyLoad(pool.getService<EchoService>('EchoService'), 8, HANG_GUARD_MS);
+    let onA = 0;
+    try {
+      await waitFor(() => a.calls - start.a > 100, HANG_GUARD_MS, 'traffic on A');
+      const known = new Set(b.peers);
+      await routeTo(b);
+      // Each channel has its own connection (its peer): once B has seen a call on all
+      // four, every channel's picker has moved to B, and none goes back to A.
+      await waitFor(
+        () => [...b.peers].filter((peer) => !known.has(peer)).length === 4,
+        HANG_GUARD_MS,
+        'a call on B from every channel',
+      );
+      onA = a.calls;
+      const onB = b.calls;
+      await waitFor(() => b.calls - onB > 100, HANG_GUARD_MS, 'more traffic on B');
+    } finally {
+      await load.stop();
+    }
     expect(a.calls).toBe(onA);
-    expect(records.filter((record) => !record.ok)).toEqual([]);
-    expect(records.length).toBeGreaterThan(200);
+    expect(load.records.filter((record) => !record.ok)).toEqual([]);
+    // Every call reached one backend, once.
+    expect(load.records.length).toBe(a.calls - start.a + (b.calls - start.b));
     expect(pool.stats().calls.failed).toBe(0);
   });
 
@@ -134,7 +157,11 @@ describe('xds:/// targets through @grpc/grpc-js-xds and a real control plane', (
     const nacks = plane.answers.filter((answer) => !answer.accepted).length;
     // gRPC's xDS client takes IP addresses only in an endpoint.
     plane.setEndpoints([`localhost:${b.port}`]);
-    await waitFor(() => plane.answers.filter((answer) => !answer.accepted).length > nacks);
+    await waitFor(
+      () => plane.answers.filter((answer) => !answer.accepted).length > nacks,
+      HANG_GUARD_MS,
+      'a NACK',
+    );
     expect(plane.answers.filter((answer) => !answer.accepted).pop()).toMatchObject({
       typeUrl: EDS,
       error: expect.stringContaining('not a valid IPv4 or IPv6 address'),
@@ -149,12 +176,20 @@ describe('xds:/// targets through @grpc/grpc-js-xds and a real control plane', (
     const before = counts();
     pool = createEchoPool('xds:///echo', { pool: { minChannels: 2, maxChannels: 2 } });
     const echo = pool.getAsyncService<EchoAsyncService>('EchoService');
-    for (let i = 0; i < 40; i++) await echo.echo({ message: String(i) });
-    // The cluster's ROUND_ROBIN policy (grpc-js's), not the pool, spreads the calls
-    // (within each channel over the endpoints it has connected to so far).
-    expect(a.calls - before.a + (b.calls - before.b)).toBe(40);
-    expect(a.calls - before.a).toBeGreaterThanOrEqual(10);
-    expect(b.calls - before.b).toBeGreaterThanOrEqual(10);
+    // The cluster's ROUND_ROBIN policy (grpc-js's), not the pool, spreads the calls,
+    // within each channel over the endpoints it has connected to so far: calls go
+    // on until both have taken ten (how soon depends on connects, not on a figure).
+    let made = 0;
+    await waitFor(
+      async () => {
+        await echo.echo({ message: String(made++) });
+        return a.calls - before.a >= 10 && b.calls - before.b >= 10;
+      },
+      HANG_GUARD_MS,
+      'ten calls on each endpoint',
+    );
+    // Every call reached one endpoint, once.
+    expect(a.calls - before.a + (b.calls - before.b)).toBe(made);
     // The pool sees one target: its per-backend accounting steps aside.
     expect(new Set(pool.stats().channels.map((c) => c.target))).toEqual(new Set(['xds:///echo']));
   });
@@ -186,8 +221,11 @@ describe('what the pool still does under xDS', () => {
 
   it('the retry budget: one for the whole xds target, spent like any other', async () => {
     a.failEverything(status.UNAVAILABLE);
+    // No trickle (minPerSecond 0), so no clock adds tokens: each call earns half a
+    // retry, and only the calls' deposits pay for retries. (The trickle's timing is
+    // pinned by the budget's fake-timer unit test.)
     pool = createEchoPool('xds:///echo', {
-      pool: { retryBudget: { ratio: 0, minPerSecond: 1 } },
+      pool: { retryBudget: { ratio: 0.5, minPerSecond: 0 } },
       defaultCallOptions: { retry: { maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 5 } },
     });
     const echo = pool.getAsyncService<EchoAsyncService>('EchoService');
@@ -197,26 +235,29 @@ describe('what the pool still does under xDS', () => {
         echo.echo({ message: 'x' }, undefined, { idempotent: true }),
       ).rejects.toMatchObject({ code: status.UNAVAILABLE });
     }
-    // Without a budget: 15 attempts. The bucket starts with one token and refills one a second.
-    expect(a.calls - before).toBeGreaterThanOrEqual(6);
-    expect(a.calls - before).toBeLessThanOrEqual(7);
-    const { retries, retriesRefusedByBudget } = pool.stats();
-    expect(a.calls - before).toBe(5 + retries);
-    // A call whose retry the budget refuses fails with its error at once.
-    expect(retriesRefusedByBudget).toBeGreaterThanOrEqual(3);
+    // Without a budget: 15 attempts. With it: calls 2 and 4 complete a token and
+    // retry once; every call's last retry is refused, and fails with its error at once.
+    expect(a.calls - before).toBe(7);
+    expect(pool.stats()).toMatchObject({ retries: 2, retriesRefusedByBudget: 5 });
   });
 
   it('deadlines: the backend sees the deadline, and the call fails with DEADLINE_EXCEEDED', async () => {
     pool = createEchoPool('xds:///echo');
     const echo = pool.getAsyncService<EchoAsyncService>('EchoService');
+    const seen = a.slowDeadlines.length;
+    const cancelled = a.cancelled;
     const sent = Date.now();
-    await expect(echo.slow({ delayMs: 5000 }, undefined, { timeoutMs: 200 })).rejects.toMatchObject(
-      { code: status.DEADLINE_EXCEEDED },
-    );
-    expect(Date.now() - sent).toBeLessThan(2000);
-    const deadline = a.slowDeadlines[a.slowDeadlines.length - 1];
+    // Far longer than the deadline: only the deadline can end it.
+    await expect(
+      echo.slow({ delayMs: 60_000 }, undefined, { timeoutMs: 200 }),
+    ).rejects.toMatchObject({ code: status.DEADLINE_EXCEEDED });
+    await waitFor(() => a.cancelled > cancelled, HANG_GUARD_MS, 'the backend to see the cancel');
+    expect(a.slowDeadlines).toHaveLength(seen + 1);
+    // The server's deadline is its arrival plus what was left of the 200 ms; it
+    // arrived before now. Load can only make these more true.
+    const deadline = a.slowDeadlines[seen];
     expect(deadline).toBeGreaterThan(sent);
-    expect(deadline).toBeLessThanOrEqual(sent + 1000);
+    expect(deadline).toBeLessThanOrEqual(Date.now() + 200);
   });
 
   it('the queue: calls past maxChannels x maxConcurrentCallsPerChannel wait, and a full queue refuses', async () => {
@@ -230,11 +271,20 @@ describe('what the pool still does under xDS', () => {
     });
     const echo = pool.getAsyncService<EchoAsyncService>('EchoService');
     await echo.echo({ message: 'warm' });
-    const slow = Array.from({ length: 4 }, () => echo.slow({ delayMs: 300 }));
-    await waitFor(() => pool!.stats().queued === 2, 2000, 'two calls queued');
-    await expect(echo.echo({ message: 'one too many' })).rejects.toMatchObject({
-      code: status.RESOURCE_EXHAUSTED,
-    });
+    const active = a.active;
+    // The two running calls end when the test releases them, not on a clock.
+    const release = a.holdSlowCalls();
+    const slow = Array.from({ length: 4 }, () => echo.slow({ delayMs: 0 }));
+    try {
+      await waitFor(() => pool!.stats().queued === 2, HANG_GUARD_MS, 'two calls queued');
+      await waitFor(() => a.active === active + 2, HANG_GUARD_MS, 'two calls running');
+      await expect(echo.echo({ message: 'one too many' })).rejects.toMatchObject({
+        code: status.RESOURCE_EXHAUSTED,
+      });
+      expect(a.active).toBe(active + 2);
+    } finally {
+      release();
+    }
     expect((await Promise.all(slow)).length).toBe(4);
     expect(a.maxActive).toBeLessThanOrEqual(2);
   });
@@ -243,19 +293,30 @@ describe('what the pool still does under xDS', () => {
     pool = createEchoPool('xds:///echo');
     const echo = pool.getAsyncService<EchoAsyncService>('EchoService');
     await echo.echo({ message: 'warm' });
-    const inFlight = echo.slow({ delayMs: 300, message: 'finishing' });
-    await waitFor(() => pool!.stats().inFlight === 1);
-    const closing = pool.close();
-    await expect(echo.echo({ message: 'late' })).rejects.toMatchObject({
-      code: status.UNAVAILABLE,
-    });
+    const active = a.active;
+    // The call ends when the test releases it: it is still running when close() begins.
+    const release = a.holdSlowCalls();
+    const inFlight = echo.slow({ delayMs: 0, message: 'finishing' });
+    let closing: Promise<void> | undefined;
+    try {
+      await waitFor(() => a.active === active + 1, HANG_GUARD_MS, 'the call to reach the backend');
+      closing = pool.close();
+      await expect(echo.echo({ message: 'late' })).rejects.toMatchObject({
+        code: status.UNAVAILABLE,
+      });
+      expect(pool.stats().inFlight).toBe(1);
+    } finally {
+      release();
+    }
     expect((await inFlight).message).toBe('finishing');
     await closing;
     expect(pool.state).toBe('closed');
   });
 
   it('health: checkHealth() reports the channels, and remote checks reach the backend through xDS', async () => {
-    pool = createEchoPool('xds:///echo', { startup: { waitForReady: true } });
+    pool = createEchoPool('xds:///echo', {
+      startup: { waitForReady: true, timeoutMs: HANG_GUARD_MS },
+    });
     await pool.onModuleInit();
     const checks = a.healthChecks;
     const up = await pool.checkHealth({ remote: true });
@@ -308,7 +369,7 @@ describe('a Nest app with an xds:/// client', () => {
               package: ECHO_PACKAGE,
               protoPath: ECHO_PROTO,
               url: 'xds:///echo',
-              startup: { waitForReady: true, timeoutMs: 10_000 },
+              startup: { waitForReady: true, timeoutMs: HANG_GUARD_MS },
             },
           ],
         }),

@@ -77,6 +77,11 @@ export interface EchoServer {
   setHealth(service: string, servingStatus: HealthStatus): void;
   /** Answer every Echo with this status (e.g. UNAVAILABLE, as an overloaded server does); undefined: serve. */
   failEverything(code: number | undefined): void;
+  /**
+   * From now on, Slow calls wait before their delayMs starts, until the returned
+   * `release()`: a test decides when they end, so no clock can end them early.
+   */
+  holdSlowCalls(): () => void;
   close(): Promise<void>;
 }
 
@@ -135,11 +140,16 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
   };
   const server = new Server(serverOptions);
   let failingWith: number | undefined;
+  /** Slow calls waiting for release(), while a hold is on. */
+  let held: Set<() => void> | undefined;
   const health = new Map<string, HealthStatus>([
     ['', 'SERVING'],
     ['test.v1.EchoService', 'SERVING'],
   ]);
-  const state: Omit<EchoServer, 'close' | 'address' | 'port' | 'setHealth' | 'failEverything'> = {
+  const state: Omit<
+    EchoServer,
+    'close' | 'address' | 'port' | 'setHealth' | 'failEverything' | 'holdSlowCalls'
+  > = {
     peers: new Set(),
     authorities: new Set(),
     calls: 0,
@@ -222,13 +232,19 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
       state.metadataOf.set(call.request.message, call.metadata);
       const deadline = call.getDeadline();
       state.slowDeadlines.push(deadline instanceof Date ? deadline.getTime() : deadline);
-      const timer = later(call.request.delayMs, () => {
-        finish();
-        callback(null, { message: call.request.message, peer });
-      });
+      let timer: NodeJS.Timeout | undefined;
+      const start = (): void => {
+        timer = later(call.request.delayMs, () => {
+          finish();
+          callback(null, { message: call.request.message, peer });
+        });
+      };
+      if (held === undefined) start();
+      else held.add(start);
       onCancel(() => {
+        held?.delete(start);
         clearTimeout(timer);
-        timers.delete(timer);
+        if (timer !== undefined) timers.delete(timer);
       });
     },
     Count(call: ServerWritableStream<CountRequest, EchoReply>) {
@@ -344,6 +360,15 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
   echo.port = port;
   echo.setHealth = (service, servingStatus) => health.set(service, servingStatus);
   echo.failEverything = (code) => (failingWith = code);
+  echo.holdSlowCalls = () => {
+    const hold = new Set<() => void>();
+    held = hold;
+    return () => {
+      if (held === hold) held = undefined;
+      for (const start of hold) start();
+      hold.clear();
+    };
+  };
   echo.close = () =>
     new Promise<void>((resolve) => {
       for (const timer of timers) clearTimeout(timer);
