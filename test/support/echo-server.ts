@@ -67,6 +67,12 @@ export interface EchoServer {
   attempts: Map<string, number>;
   /** The deadline each Slow call arrived with (epoch ms; Infinity when none). */
   slowDeadlines: number[];
+  /**
+   * The time each Slow call had left as its handler started (ms; Infinity when none): the
+   * `grpc-timeout` it arrived with, less the server's own delay before the handler ran. grpc-js
+   * strips the header itself, so this is the closest reading; load can only make it smaller.
+   */
+  slowTimeoutsMs: number[];
   /** grpc.health.v1 Check calls answered. */
   healthChecks: number;
   /** The W3C `traceparent` each call arrived with, in order (undefined: none). */
@@ -148,6 +154,7 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     cancelled: 0,
     attempts: new Map(),
     slowDeadlines: [],
+    slowTimeoutsMs: [],
     healthChecks: 0,
     traceparents: [],
     metadataOf: new Map(),
@@ -221,7 +228,9 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
       const { peer, finish, onCancel } = enter(call);
       state.metadataOf.set(call.request.message, call.metadata);
       const deadline = call.getDeadline();
-      state.slowDeadlines.push(deadline instanceof Date ? deadline.getTime() : deadline);
+      const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
+      state.slowDeadlines.push(deadlineMs);
+      state.slowTimeoutsMs.push(deadlineMs - Date.now());
       const timer = later(call.request.delayMs, () => {
         finish();
         callback(null, { message: call.request.message, peer });
