@@ -106,7 +106,7 @@ describe('inbound deadline and cancellation flow through a Nest gRPC service int
   it.each(['async', 'observable'])(
     "the client's deadline reaches the backend as a timeout no longer than the client's (%s)",
     async (mode) => {
-      const before = middle.backend.cancelled;
+      const before = middle.backend.slowCancelled;
       const received = middle.backend.slowTimeoutsMs.length;
       const error = await ping(`${mode}-deadline`, Date.now() + CLIENT_TIMEOUT_MS).outcome;
       expect(error.code).toBe(status.DEADLINE_EXCEEDED);
@@ -118,7 +118,7 @@ describe('inbound deadline and cancellation flow through a Nest gRPC service int
       expect(backendTimeout).toBeLessThanOrEqual(CLIENT_TIMEOUT_MS);
       // The backend's call ended with the deadline instead of running on.
       await waitFor(
-        () => middle.backend.cancelled === before + 1,
+        () => middle.backend.slowCancelled === before + 1,
         HANG_GUARD_MS,
         'the backend to see the end',
       );
@@ -128,7 +128,7 @@ describe('inbound deadline and cancellation flow through a Nest gRPC service int
   it.each(['async', 'observable'])(
     "the client's cancel reaches the backend, which had no deadline (%s)",
     async (mode) => {
-      const before = middle.backend.cancelled;
+      const before = middle.backend.slowCancelled;
       const started = middle.backend.calls;
       const { call, outcome } = ping(`${mode}-cancel`);
       await waitFor(
@@ -140,7 +140,7 @@ describe('inbound deadline and cancellation flow through a Nest gRPC service int
       call.cancel();
       expect((await outcome).code).toBe(status.CANCELLED);
       await waitFor(
-        () => middle.backend.cancelled === before + 1,
+        () => middle.backend.slowCancelled === before + 1,
         HANG_GUARD_MS,
         'the backend to see the cancel',
       );
@@ -148,7 +148,7 @@ describe('inbound deadline and cancellation flow through a Nest gRPC service int
   );
 
   it('a server-streaming handler: the earlier of its @GrpcTimeout and the caller deadline wins', async () => {
-    const before = middle.backend.cancelled;
+    const before = middle.backend.slowCancelled;
     const received = middle.backend.slowTimeoutsMs.length;
     const stream: ClientReadableStream<EchoReply> = echo.Count({ count: 1 }, new Metadata(), {
       deadline: Date.now() + CALLER_TIMEOUT_MS,
@@ -160,7 +160,7 @@ describe('inbound deadline and cancellation flow through a Nest gRPC service int
     expect(middle.backend.slowTimeoutsMs.slice(received)).toHaveLength(1);
     expect(middle.backend.slowTimeoutsMs[received]).toBeLessThanOrEqual(HANDLER_BUDGET_MS);
     await waitFor(
-      () => middle.backend.cancelled === before + 1,
+      () => middle.backend.slowCancelled === before + 1,
       HANG_GUARD_MS,
       'the backend to see the cancel',
     );

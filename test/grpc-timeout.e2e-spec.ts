@@ -88,7 +88,11 @@ describe('GrpcTimeoutInterceptor per controller (@UseInterceptors)', () => {
       expect(response.status).toBe(504);
       expect(server.slowTimeoutsMs).toHaveLength(1);
       expect(server.slowTimeoutsMs[0]).toBeLessThanOrEqual(BUDGET_MS);
-      await waitFor(() => server.cancelled === 1, HANG_GUARD_MS, 'the server to see the cancel');
+      await waitFor(
+        () => server.slowCancelled === 1,
+        HANG_GUARD_MS,
+        'the server to see the cancel',
+      );
     } finally {
       await close();
     }
@@ -110,7 +114,7 @@ describe('GrpcTimeoutInterceptor and @GrpcTimeout in an express app', () => {
   afterAll(async () => echoApp.close());
 
   it('answers 504 when the budget runs out over a backend that never answers; the server saw the deadline and the cancel', async () => {
-    const cancelledBefore = server.cancelled;
+    const cancelledBefore = server.slowCancelled;
     const before = server.slowTimeoutsMs.length;
     const response = await get(`${base}/slow`);
     expect(response.status).toBe(504);
@@ -118,14 +122,14 @@ describe('GrpcTimeoutInterceptor and @GrpcTimeout in an express app', () => {
     expect(server.slowTimeoutsMs.slice(before)).toHaveLength(1);
     expect(server.slowTimeoutsMs[before]).toBeLessThanOrEqual(BUDGET_MS);
     await waitFor(
-      () => server.cancelled === cancelledBefore + 1,
+      () => server.slowCancelled === cancelledBefore + 1,
       HANG_GUARD_MS,
       'the server to see the cancel',
     );
   });
 
   it('carries the remaining budget across awaits to the next call', async () => {
-    const cancelledBefore = server.cancelled;
+    const cancelledBefore = server.slowCancelled;
     const before = server.slowTimeoutsMs.length;
     const response = await get(`${base}/two-steps`);
     expect(response.status).toBe(504);
@@ -139,7 +143,7 @@ describe('GrpcTimeoutInterceptor and @GrpcTimeout in an express app', () => {
     expect(second).toBeLessThanOrEqual(first - FIRST_STEP_MS + CLOCK_SLACK_MS);
     // The first step answered; the second was cancelled when the budget ran out.
     await waitFor(
-      () => server.cancelled === cancelledBefore + 1,
+      () => server.slowCancelled === cancelledBefore + 1,
       HANG_GUARD_MS,
       'the server to see the second call cancelled',
     );

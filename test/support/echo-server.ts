@@ -73,6 +73,12 @@ export interface EchoServer {
    * strips the header itself, so this is the closest reading; load can only make it smaller.
    */
   slowTimeoutsMs: number[];
+  /**
+   * Slow calls that ended before the handler answered (the client's cancel or the deadline).
+   * Unlike `cancelled`, an answered call never counts: grpc-js 1.14 also emits 'cancelled',
+   * with `call.cancelled` set, after the trailers of a call that was answered.
+   */
+  slowCancelled: number;
   /** grpc.health.v1 Check calls answered. */
   healthChecks: number;
   /** The W3C `traceparent` each call arrived with, in order (undefined: none). */
@@ -155,6 +161,7 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     attempts: new Map(),
     slowDeadlines: [],
     slowTimeoutsMs: [],
+    slowCancelled: 0,
     healthChecks: 0,
     traceparents: [],
     metadataOf: new Map(),
@@ -231,11 +238,14 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
       const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
       state.slowDeadlines.push(deadlineMs);
       state.slowTimeoutsMs.push(deadlineMs - Date.now());
+      let answered = false;
       const timer = later(call.request.delayMs, () => {
+        answered = true;
         finish();
         callback(null, { message: call.request.message, peer });
       });
       onCancel(() => {
+        if (!answered) state.slowCancelled++;
         clearTimeout(timer);
         timers.delete(timer);
       });
