@@ -20,6 +20,11 @@ import { ECHO_PACKAGE, ECHO_PROTO } from './support/protos.js';
 /** 2^31 ms: Node runs such a timer after 1 ms. 4e14 ms: more than grpc-js can send (3.6e14). */
 const TOO_LONG_FOR_A_TIMER = 2 ** 31;
 const TOO_FAR_FOR_GRPC = 4e14;
+/**
+ * How long a call waits for the one slot: only a hang guard, since every test first checks
+ * that nothing is in flight or queued (so the next call gets the slot at once).
+ */
+const HANG_GUARD_MS = 10_000;
 
 /** Arguments as a careless caller passes them: the types say nothing about what is wrong. */
 type Loose = never;
@@ -191,7 +196,7 @@ describe('bad input: every case fails by name, and nothing is held', () => {
         minChannels: 1,
         maxChannels: 1,
         maxConcurrentCallsPerChannel: 1,
-        acquireTimeoutMs: 2000,
+        acquireTimeoutMs: HANG_GUARD_MS,
       },
     });
     echo = pool.getService<EchoService>('EchoService');

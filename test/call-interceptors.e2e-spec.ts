@@ -35,6 +35,9 @@ class AuthInterceptor implements GrpcCallInterceptor {
   }
 }
 
+/** Lets every pending promise continuation run: a late hook's `then` runs before this resolves. */
+const continuationsRun = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 class Recorder implements GrpcCallInterceptor {
   readonly seen: { method: string; attempt: number; code: number; durationMs: number }[] = [];
   afterAttempt(call: GrpcCallContext, outcome: GrpcCallOutcome): void {
@@ -128,21 +131,31 @@ describe('call interceptors', () => {
     const hung: GrpcCallInterceptor = {
       beforeAttempt: () => new Promise<void>((resolve) => (resolveHung = resolve)),
     };
-    pool = createEchoPool(server.address, { interceptors: [hung] });
+    // A native grpc-js interceptor runs as grpc-js creates the call, in the same tick the pool
+    // sends it: it sees a send the moment it happens, before anything reaches the wire.
+    let sent = 0;
+    const countSends: Interceptor = (options, nextCall) => {
+      sent++;
+      return new InterceptingCall(nextCall(options));
+    };
+    pool = createEchoPool(server.address, {
+      interceptors: [hung],
+      channelOptions: { interceptors: [countSends] },
+    });
     const echo = pool.getService<EchoService>('EchoService');
     const callsBefore = server.calls;
-    const started = Date.now();
+    // The hook never settles, so only the deadline can end the call (the test's own timeout
+    // is the hang guard); its length does not matter.
     const error = await failure(
       firstValueFrom(echo.echo({ message: 'x' }, undefined, { timeoutMs: 200 })),
     );
     expect(error.code).toBe(status.DEADLINE_EXCEEDED);
     expect(error.details).toContain('while call interceptors prepared attempt 1');
-    expect(Date.now() - started).toBeLessThan(1000);
     expect(pool.stats().inFlight).toBe(0);
     // The hook settling late sends nothing.
     resolveHung();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(server.calls).toBe(callsBefore);
+    await continuationsRun();
+    expect(sent).toBe(0);
 
     // Without a deadline, the caller giving up frees the slot at once.
     const subscription = echo.echo({ message: 'y' }).subscribe();
@@ -150,7 +163,8 @@ describe('call interceptors', () => {
     subscription.unsubscribe();
     expect(pool.stats().inFlight).toBe(0);
     resolveHung();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await continuationsRun();
+    expect(sent).toBe(0);
     expect(server.calls).toBe(callsBefore);
   });
 

@@ -7,6 +7,13 @@ import { createEchoPool, type EchoService } from './support/echo-client.js';
 import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { freePort } from './support/free-port.js';
 import { closeTestPool } from './support/close-test-pool.js';
+import { waitFor } from './support/wait-for.js';
+
+/**
+ * A deadline meant to be met: long enough that no load can make a 100 ms backend miss it (and
+ * the bound on how long such a call may hang).
+ */
+const HANG_GUARD_MS = 10_000;
 
 describe('call options and channel options', () => {
   let server: EchoServer | undefined;
@@ -34,34 +41,51 @@ describe('call options and channel options', () => {
     const port = await freePort();
     pool = createEchoPool(`127.0.0.1:${port}`);
     const echo = pool.getService<EchoService>('EchoService');
+    let settled = false;
     const reply = firstValueFrom(
-      echo.echo({ message: 'patient' }, undefined, { waitForReady: true, timeoutMs: 10_000 }),
+      echo.echo({ message: 'patient' }, undefined, {
+        waitForReady: true,
+        timeoutMs: 3 * HANG_GUARD_MS,
+      }),
+    ).finally(() => (settled = true));
+    // A connection attempt has failed (the point where a call without waitForReady fails
+    // with UNAVAILABLE), and the call is still waiting.
+    await waitFor(
+      () => pool!.stats().channels.some((channel) => channel.state === 'TRANSIENT_FAILURE'),
+      HANG_GUARD_MS,
+      'a connection attempt to fail',
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(settled).toBe(false);
+    expect(pool.stats().inFlight).toBe(1);
     server = await startEchoServer({ port });
     expect((await reply).message).toBe('patient');
+    expect(server.calls).toBe(1);
   });
 
   it('defaultCallOptions.timeoutMs gives every call a deadline; a call may set its own', async () => {
     server = await startEchoServer();
     pool = createEchoPool(server.address, { defaultCallOptions: { timeoutMs: 50 } });
     const echo = pool.getService<EchoService>('EchoService');
+    // The backend answers only after the 50 ms deadline: the deadline must end the call.
     const error = (await firstValueFrom(echo.slow({ delayMs: 1000 })).catch(
       (e: unknown) => e,
     )) as ServiceError;
     expect(error.code).toBe(status.DEADLINE_EXCEEDED);
+    expect(server.slowTimeoutsMs[0]).toBeLessThanOrEqual(50);
     const reply = await firstValueFrom(
-      echo.slow({ delayMs: 100, message: 'longer' }, undefined, { timeoutMs: 2000 }),
+      echo.slow({ delayMs: 100, message: 'longer' }, undefined, { timeoutMs: HANG_GUARD_MS }),
     );
     expect(reply.message).toBe('longer');
+    expect(server.slowTimeoutsMs[1]).toBeGreaterThan(50);
+    expect(server.slowTimeoutsMs[1]).toBeLessThanOrEqual(HANG_GUARD_MS);
   });
 
   it('per-method timeouts: the exact entry over the wildcard over the client default; the call over all', async () => {
     server = await startEchoServer();
     pool = createEchoPool(server.address, {
-      defaultCallOptions: { timeoutMs: 5000 },
+      defaultCallOptions: { timeoutMs: 3 * HANG_GUARD_MS },
       methods: {
-        'EchoService/*': { timeoutMs: 2000 },
+        'EchoService/*': { timeoutMs: HANG_GUARD_MS },
         'test.v1.EchoService/Slow': { timeoutMs: 50 },
       },
     });
@@ -70,11 +94,15 @@ describe('call options and channel options', () => {
       (e: unknown) => e,
     )) as ServiceError;
     expect(slowError.code).toBe(status.DEADLINE_EXCEEDED);
+    expect(server.slowTimeoutsMs[0]).toBeLessThanOrEqual(50);
     const overridden = await firstValueFrom(
-      echo.slow({ delayMs: 100, message: 'mine' }, undefined, { timeoutMs: 1000 }),
+      echo.slow({ delayMs: 100, message: 'mine' }, undefined, { timeoutMs: 2 * HANG_GUARD_MS }),
     );
     expect(overridden.message).toBe('mine');
-    // Count falls under the wildcard: 2 s is plenty for this stream.
+    // The call's own, over the exact entry, the wildcard and the client default alike.
+    expect(server.slowTimeoutsMs[1]).toBeGreaterThan(HANG_GUARD_MS);
+    expect(server.slowTimeoutsMs[1]).toBeLessThanOrEqual(2 * HANG_GUARD_MS);
+    // Count falls under the wildcard: plenty for this stream.
     const counted = await firstValueFrom(echo.count({ count: 1, intervalMs: 1 }));
     expect(counted.message).toBe('0');
   });

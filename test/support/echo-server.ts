@@ -67,6 +67,18 @@ export interface EchoServer {
   attempts: Map<string, number>;
   /** The deadline each Slow call arrived with (epoch ms; Infinity when none). */
   slowDeadlines: number[];
+  /**
+   * The time each Slow call had left as its handler started (ms; Infinity when none): the
+   * `grpc-timeout` it arrived with, less the server's own delay before the handler ran. grpc-js
+   * strips the header itself, so this is the closest reading; load can only make it smaller.
+   */
+  slowTimeoutsMs: number[];
+  /**
+   * Slow calls that ended before the handler answered (the client's cancel or the deadline).
+   * Unlike `cancelled`, an answered call never counts: grpc-js 1.14 also emits 'cancelled',
+   * with `call.cancelled` set, after the trailers of a call that was answered.
+   */
+  slowCancelled: number;
   /** grpc.health.v1 Check calls answered. */
   healthChecks: number;
   /** The W3C `traceparent` each call arrived with, in order (undefined: none). */
@@ -158,6 +170,8 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     cancelled: 0,
     attempts: new Map(),
     slowDeadlines: [],
+    slowTimeoutsMs: [],
+    slowCancelled: 0,
     healthChecks: 0,
     traceparents: [],
     metadataOf: new Map(),
@@ -231,10 +245,14 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
       const { peer, finish, onCancel } = enter(call);
       state.metadataOf.set(call.request.message, call.metadata);
       const deadline = call.getDeadline();
-      state.slowDeadlines.push(deadline instanceof Date ? deadline.getTime() : deadline);
+      const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
+      state.slowDeadlines.push(deadlineMs);
+      state.slowTimeoutsMs.push(deadlineMs - Date.now());
+      let answered = false;
       let timer: NodeJS.Timeout | undefined;
       const start = (): void => {
         timer = later(call.request.delayMs, () => {
+          answered = true;
           finish();
           callback(null, { message: call.request.message, peer });
         });
@@ -243,6 +261,7 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
       else held.add(start);
       onCancel(() => {
         held?.delete(start);
+        if (!answered) state.slowCancelled++;
         clearTimeout(timer);
         if (timer !== undefined) timers.delete(timer);
       });
