@@ -67,8 +67,14 @@ async function startHealthApp(
   })(AppModule);
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
-  await app.listen(0, '127.0.0.1');
-  return { app, base: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+  try {
+    await app.listen(0, '127.0.0.1');
+    return { app, base: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+  } catch (error: unknown) {
+    // The caller never gets the app to close: close it here (its pool holds channels).
+    await app.close().catch(() => undefined);
+    throw error;
+  }
 }
 
 interface HealthBody {
