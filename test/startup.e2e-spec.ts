@@ -173,7 +173,8 @@ describe('start-up', () => {
     app = await createApp({ url: `127.0.0.1:${port}` }, logger);
     await app.init();
     const pool = app.get<GrpcPool>('ECHO');
-    // Start-up did not wait for a connection: none can have succeeded yet.
+    // Start-up returned although no connection can succeed until the test starts the
+    // backend below: it did not wait for one (had it waited, it would never return).
     expect(pool.state).not.toBe('ready');
     await waitFor(() => pool.state === 'down', HANG_GUARD_MS, 'the pool to see the failed connect');
     // grpc-js tries again (after its backoff): a failure already reported stays quiet.
