@@ -72,6 +72,15 @@ class EchoController {
 describe('GrpcPoolModule wiring in real Nest apps', () => {
   let server: EchoServer;
   const config = new EchoConfig();
+  /** Apps a test started: closed after it even if it failed half-way (their pools hold channels). */
+  const apps: { close(): Promise<void> }[] = [];
+  const track = <T extends { close(): Promise<void> }>(app: T): T => {
+    apps.push(app);
+    return app;
+  };
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+  });
 
   beforeAll(async () => {
     server = await startEchoServer();
@@ -83,7 +92,6 @@ describe('GrpcPoolModule wiring in real Nest apps', () => {
 
   describe('register() in an HTTP app', () => {
     let app: INestApplication;
-    afterEach(async () => app?.close());
 
     it('serves HTTP requests through the injected pool and closes it with the app', async () => {
       @Module({
@@ -100,7 +108,7 @@ describe('GrpcPoolModule wiring in real Nest apps', () => {
       class AppModule {}
 
       const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-      app = moduleRef.createNestApplication({ logger: false });
+      app = track(moduleRef.createNestApplication({ logger: false }));
       await app.listen(0, '127.0.0.1');
       const url = await app.getUrl();
       const response = await fetch(`${url.replace('[::1]', '127.0.0.1')}/echo/hello`);
@@ -136,7 +144,7 @@ describe('GrpcPoolModule wiring in real Nest apps', () => {
       ],
       providers: [LegacyEchoCaller],
     }).compile();
-    const app = await moduleRef.init();
+    const app = track(await moduleRef.init());
     expect(await app.get(LegacyEchoCaller).say('async')).toBe('async');
     await app.close();
   });
@@ -163,7 +171,7 @@ describe('GrpcPoolModule wiring in real Nest apps', () => {
       ],
       providers: [LegacyEchoCaller],
     }).compile();
-    const app = await moduleRef.init();
+    const app = track(await moduleRef.init());
     const pool = app.get<GrpcPool>('ECHO');
     // minChannels from the defaults, maxChannels 2 from the client.
     expect(pool.stats().channels).toHaveLength(2);
@@ -186,7 +194,7 @@ describe('GrpcPoolModule wiring in real Nest apps', () => {
         }),
       ],
     }).compile();
-    const app = await moduleRef.init();
+    const app = track(await moduleRef.init());
     const pool = app.get<GrpcPool>(TOKEN);
     const reply = await firstValueFrom(
       pool.getService<EchoService>('EchoService').echo({ message: 'sym' }),

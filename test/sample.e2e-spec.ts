@@ -1,9 +1,13 @@
 import type { INestApplication, INestMicroservice } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { GrpcPool } from '../lib/index.js';
 import { createGatewayApp } from '../sample/gateway/gateway-app.js';
 import { createOrdersApp } from '../sample/orders/orders-app.js';
 import { freePort } from './support/free-port.js';
 import { waitFor } from './support/wait-for.js';
+
+/** A hang guard: the gateway sees orders gone within ms (its connections drop); only a hang reaches it. */
+const HANG_GUARD_MS = 10_000;
 
 /** The sample as `npm start` runs it: the orders microservice and the gateway, called over HTTP. */
 describe('the sample: gateway -> pool -> orders', () => {
@@ -24,6 +28,13 @@ describe('the sample: gateway -> pool -> orders', () => {
     gateway = await createGatewayApp(ordersUrl, false);
     await gateway.listen(0, '127.0.0.1');
     base = (await gateway.getUrl()).replace('[::1]', '127.0.0.1');
+    // The tests below count READY channels: let both connect first (on a loaded machine this is not instant).
+    const pool = gateway.get<GrpcPool>('ORDERS');
+    await waitFor(
+      () => pool.stats().channels.filter((channel) => channel.state === 'READY').length === 2,
+      HANG_GUARD_MS,
+      'both of the pool’s channels to be READY',
+    );
   });
 
   afterAll(async () => {
@@ -120,7 +131,11 @@ describe('the sample: gateway -> pool -> orders', () => {
   it('GET /health turns 503 once the orders service shuts down', async () => {
     await orders!.close();
     orders = undefined;
-    await waitFor(async () => (await get('/health')).code === 503, 5000, '/health to say down');
+    await waitFor(
+      async () => (await get('/health')).code === 503,
+      HANG_GUARD_MS,
+      '/health to say down',
+    );
     const { body } = await get('/health');
     expect(body.status).toBe('error');
     // And a call through the gateway fails as a gRPC UNAVAILABLE would: 503.

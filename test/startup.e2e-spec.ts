@@ -1,3 +1,4 @@
+import { createServer, type Socket } from 'node:net';
 import { Module, type INestApplication, type LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { firstValueFrom } from 'rxjs';
@@ -31,6 +32,56 @@ class RecordingLogger implements LoggerService {
   }
 }
 
+/**
+ * Hang guards: bounds far above what they guard (a connect on loopback, a
+ * start-up of a few hundred ms), so that only a hang reaches them.
+ */
+const HANG_GUARD_MS = 20_000;
+/** A startup.timeoutMs no test reaches: start-up must end for another reason. */
+const NEVER_WITHIN_THE_TEST_MS = 10 * 60_000;
+
+/**
+ * A loopback port where every connection attempt is seen and then dropped
+ * before HTTP/2 begins: the pool's channel fails each attempt as against a
+ * dead backend, and the test can count grpc-js's attempts instead of waiting
+ * for them to happen.
+ */
+interface DroppingListener {
+  port: number;
+  readonly attempts: number;
+  /** Stops listening, so that a real server can take the port. */
+  close(): Promise<void>;
+}
+
+async function startDroppingListener(): Promise<DroppingListener> {
+  const state = { attempts: 0 };
+  const listener = createServer((socket: Socket) => {
+    state.attempts++;
+    socket.on('error', () => undefined);
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const { port } = listener.address() as { port: number };
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    get attempts() {
+      return state.attempts;
+    },
+    close: () => (closing ??= new Promise<void>((resolve) => listener.close(() => resolve()))),
+  };
+}
+
+/** Whether `promise` has settled (resolved or rejected) yet. */
+function settledFlag(promise: Promise<unknown>): { readonly settled: boolean } {
+  const flag = { settled: false };
+  const settle = (): void => {
+    flag.settled = true;
+  };
+  promise.then(settle, settle);
+  return flag;
+}
+
 async function createApp(
   client: Partial<GrpcPoolClientOptions>,
   logger: LoggerService | false = false,
@@ -50,11 +101,13 @@ async function createApp(
 describe('start-up', () => {
   let app: INestApplication | undefined;
   let server: EchoServer | undefined;
+  let listener: DroppingListener | undefined;
 
   afterEach(async () => {
     await app?.close();
+    await listener?.close();
     await server?.close();
-    app = server = undefined;
+    app = server = listener = undefined;
   });
 
   it('waitForReady against a closed port: start-up fails naming the client, target and error', async () => {
@@ -77,25 +130,36 @@ describe('start-up', () => {
           `127.0.0.1:${port} is TRANSIENT_FAILURE \\(UNAVAILABLE: .*ECONNREFUSED`,
       ),
     );
+    // It waited out its timeout instead of failing at the first refused connect
+    // (a lower bound only: load can make it later, never earlier).
     expect(took).toBeGreaterThanOrEqual(450);
-    expect(took).toBeLessThan(3000);
     // The failed pool closed itself: nothing it opened keeps the process alive.
     expect(app.get<GrpcPool>('ECHO').state).toBe('closed');
     expect(app.get<GrpcPool>('ECHO').stats().channels).toEqual([]);
   });
 
   it('waitForReady holds start-up until the backend comes up (even with minChannels 0)', async () => {
-    const port = await freePort();
+    listener = await startDroppingListener();
+    const { port } = listener;
     app = await createApp({
       url: `127.0.0.1:${port}`,
       pool: { minChannels: 0 },
-      startup: { waitForReady: true, timeoutMs: 8000 },
+      startup: { waitForReady: true, timeoutMs: NEVER_WITHIN_THE_TEST_MS },
     });
-    const late = new Promise<EchoServer>((resolve) =>
-      setTimeout(() => resolve(startEchoServer({ port })), 300),
+    const init = app.init();
+    const initState = settledFlag(init);
+    await waitFor(() => listener!.attempts >= 1, HANG_GUARD_MS, 'the first connection attempt');
+    // The attempt failed and start-up still waits: the backend is not up yet.
+    await waitFor(
+      () => app!.get<GrpcPool>('ECHO').state === 'down',
+      HANG_GUARD_MS,
+      'the pool to see the failed attempt',
     );
-    await app.init();
-    server = await late;
+    expect(initState.settled).toBe(false);
+
+    await listener.close();
+    server = await startEchoServer({ port });
+    await init;
     const pool = app.get<GrpcPool>('ECHO');
     expect(pool.state).toBe('ready');
     const echo = pool.getService<EchoService>('EchoService');
@@ -103,61 +167,76 @@ describe('start-up', () => {
   });
 
   it('without waitForReady: starts at once, logs the failed connect once, recovers when the backend comes up', async () => {
-    const port = await freePort();
+    listener = await startDroppingListener();
+    const { port } = listener;
     const logger = new RecordingLogger();
     app = await createApp({ url: `127.0.0.1:${port}` }, logger);
-    const startedAt = Date.now();
     await app.init();
-    expect(Date.now() - startedAt).toBeLessThan(1000);
     const pool = app.get<GrpcPool>('ECHO');
-    await waitFor(() => pool.state === 'down', 3000, 'the pool to see the refused connect');
-    // Let grpc-js try again a few times: each attempt must stay quiet.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Start-up returned although no connection can succeed until the test starts the
+    // backend below: it did not wait for one (had it waited, it would never return).
+    expect(pool.state).not.toBe('ready');
+    await waitFor(() => pool.state === 'down', HANG_GUARD_MS, 'the pool to see the failed connect');
+    // grpc-js tries again (after its backoff): a failure already reported stays quiet.
+    const attemptsBefore = listener.attempts;
+    await waitFor(
+      () => listener!.attempts > attemptsBefore,
+      HANG_GUARD_MS,
+      'another connection attempt',
+    );
+    // The listener saw it while the channel was CONNECTING; back in TRANSIENT_FAILURE, it failed.
+    await waitFor(
+      () => pool.stats().channels[0]?.state === 'TRANSIENT_FAILURE',
+      HANG_GUARD_MS,
+      'that attempt to fail too',
+    );
     const failures = logger.linesWith('can carry calls');
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatchObject({ level: 'warn', context: 'GrpcPool ECHO' });
     expect(failures[0].message).toContain(`127.0.0.1:${port}`);
 
+    await listener.close();
     server = await startEchoServer({ port });
-    await waitFor(() => pool.state === 'ready', 8000, 'the pool to reconnect');
+    await waitFor(() => pool.state === 'ready', HANG_GUARD_MS, 'the pool to reconnect');
     expect(logger.linesWith('ready again')).toHaveLength(1);
     const echo = pool.getService<EchoService>('EchoService');
     expect((await firstValueFrom(echo.echo({ message: 'back' }))).message).toBe('back');
   });
 
   it('closing the pool during start-up ends the wait at once, without failing start-up', async () => {
-    const port = await freePort();
+    listener = await startDroppingListener();
     app = await createApp({
-      url: `127.0.0.1:${port}`,
-      startup: { waitForReady: true, timeoutMs: 10_000 },
+      url: `127.0.0.1:${listener.port}`,
+      // Only the close can end this start-up within the test.
+      startup: { waitForReady: true, timeoutMs: NEVER_WITHIN_THE_TEST_MS },
     });
     const pool = app.get<GrpcPool>('ECHO');
     const states: string[] = [];
     pool.state$.subscribe((state) => states.push(state));
-    const startedAt = Date.now();
     const init = app.init();
-    setTimeout(() => void pool.close(), 100);
+    const initState = settledFlag(init);
+    await waitFor(() => listener!.attempts >= 1, HANG_GUARD_MS, 'start-up to be waiting');
+    expect(initState.settled).toBe(false);
+    void pool.close();
     await init;
-    expect(Date.now() - startedAt).toBeLessThan(2000);
     expect(pool.state).toBe('closed');
     expect(states.at(-1)).toBe('closed');
     expect(states).toContain('draining');
   });
 
   it('app.close() while start-up waits ends the wait; closing twice is safe', async () => {
-    const port = await freePort();
+    listener = await startDroppingListener();
     app = await createApp({
-      url: `127.0.0.1:${port}`,
-      startup: { waitForReady: true, timeoutMs: 10_000 },
+      url: `127.0.0.1:${listener.port}`,
+      // Only the close can end this start-up within the test.
+      startup: { waitForReady: true, timeoutMs: NEVER_WITHIN_THE_TEST_MS },
     });
     const pool = app.get<GrpcPool>('ECHO');
-    const startedAt = Date.now();
     const init = app.init();
     // Nest's HTTP app runs the shutdown hooks at once, so the pool closes and the wait ends.
     await Promise.all([app.close(), app.close()]);
     await init;
     await pool.close();
-    expect(Date.now() - startedAt).toBeLessThan(2000);
     expect(pool.state).toBe('closed');
     app = undefined;
   });

@@ -5,7 +5,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import type { ClientGrpc } from '@nestjs/microservices';
-import { BehaviorSubject, filter, firstValueFrom, of, timeout, type Observable } from 'rxjs';
+import { BehaviorSubject, type Observable } from 'rxjs';
 import { callFailures } from '../errors/call-failures.js';
 import { GrpcPoolStartupError } from '../errors/startup.error.js';
 import { resolveHealthSettings } from '../health/health-settings.js';
@@ -44,6 +44,7 @@ import { createCallbackClient } from '../facades/callback/callback-client.js';
 import { PoolEventLog } from './pool-event-log.js';
 import { PoolDiscovery } from '../discovery/pool-discovery.js';
 import { poolState } from './pool-state.js';
+import { waitForStartupState } from './startup-wait.js';
 import { createServiceFacade } from '../facades/observable/service-facade.js';
 import { createAsyncServiceFacade } from '../facades/async/async-service-facade.js';
 import { checkDefinitionMethods, definitionName } from '../facades/async/service-definition.js';
@@ -357,14 +358,7 @@ export class GrpcPool
 
   /** `spentMs`: of `timeoutMs`, what the first resolution already took. */
   private async waitUntilReady(timeoutMs: number, spentMs: number): Promise<void> {
-    const outcome = await firstValueFrom(
-      this.state$.pipe(
-        filter((state) => state !== 'connecting' && state !== 'down'),
-        timeout({ first: Math.max(1, timeoutMs - spentMs), with: () => of('timed out' as const) }),
-      ),
-      // Completed without a match: the pool was closed during start-up.
-      { defaultValue: 'closed' as const },
-    );
+    const outcome = await waitForStartupState(this.state$, timeoutMs, spentMs);
     if (outcome !== 'timed out') return;
     const channels = await this.describeChannels();
     // A pool that stops the app from starting must not keep its process alive either.

@@ -21,36 +21,49 @@ export async function startEchoHttpApp(setup: {
   configure?: (app: INestApplication) => void;
 }): Promise<EchoHttpApp> {
   const server = await startEchoServer();
-  class AppModule {}
-  Module({
-    imports: [
-      GrpcPoolModule.register({
-        clients: [
-          {
-            name: 'ECHO',
-            package: ECHO_PACKAGE,
-            protoPath: ECHO_PROTO,
-            url: server.address,
-            ...setup.client,
-          },
-        ],
-      }),
-    ],
-    controllers: setup.controllers,
-    providers: setup.providers ?? [],
-  })(AppModule);
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
-  setup.configure?.(app);
-  await app.listen(0, '127.0.0.1');
-  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  return {
-    server,
-    app,
-    base,
-    close: async () => {
-      await app.close();
-      await server.close();
-    },
-  };
+  let app: INestApplication | undefined;
+  try {
+    class AppModule {}
+    Module({
+      imports: [
+        GrpcPoolModule.register({
+          clients: [
+            {
+              name: 'ECHO',
+              package: ECHO_PACKAGE,
+              protoPath: ECHO_PROTO,
+              url: server.address,
+              ...setup.client,
+            },
+          ],
+        }),
+      ],
+      controllers: setup.controllers,
+      providers: setup.providers ?? [],
+    })(AppModule);
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    setup.configure?.(app);
+    await app.listen(0, '127.0.0.1');
+    const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    const started = app;
+    return {
+      server,
+      app: started,
+      base,
+      // The backend closes even if the app fails to: nothing is left to keep Jest running.
+      close: async () => {
+        try {
+          await started.close();
+        } finally {
+          await server.close();
+        }
+      },
+    };
+  } catch (error: unknown) {
+    // A start-up that failed half-way leaves nothing open behind it.
+    await app?.close().catch(() => undefined);
+    await server.close();
+    throw error;
+  }
 }

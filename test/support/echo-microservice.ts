@@ -39,52 +39,65 @@ export async function startEchoMicroservice(setup: {
   configure?: (microservice: INestMicroservice) => void;
 }): Promise<EchoMicroservice> {
   const backend = await startEchoServer();
-  const address = `127.0.0.1:${await freePort()}`;
-  class MicroserviceModule {}
-  Module({
-    imports: [
-      GrpcPoolModule.register({
-        clients: [
-          {
-            name: 'ECHO',
-            package: ECHO_PACKAGE,
-            protoPath: ECHO_PROTO,
-            url: backend.address,
-            ...setup.client,
-          },
-        ],
-      }),
-    ],
-    controllers: setup.controllers,
-    providers: setup.providers ?? [],
-  })(MicroserviceModule);
-  const moduleRef = await Test.createTestingModule({ imports: [MicroserviceModule] }).compile();
-  const microservice = moduleRef.createNestMicroservice({
-    transport: Transport.GRPC,
-    options: { url: address, package: ECHO_PACKAGE, protoPath: ECHO_PROTO },
-    logger: false,
-  });
-  setup.configure?.(microservice);
-  await microservice.listen();
-  return {
-    backend,
-    microservice,
-    address,
-    pingFailure: async (message) => {
-      const client = new OtherService(address, credentials.createInsecure());
-      try {
-        return await new Promise<ServiceError>((resolve, reject) =>
-          client.Ping({ message }, (error: ServiceError | null) =>
-            error ? resolve(error) : reject(new Error('expected the call to fail')),
-          ),
-        );
-      } finally {
-        client.close();
-      }
-    },
-    close: async () => {
-      await microservice.close();
-      await backend.close();
-    },
-  };
+  let microservice: INestMicroservice | undefined;
+  try {
+    const address = `127.0.0.1:${await freePort()}`;
+    class MicroserviceModule {}
+    Module({
+      imports: [
+        GrpcPoolModule.register({
+          clients: [
+            {
+              name: 'ECHO',
+              package: ECHO_PACKAGE,
+              protoPath: ECHO_PROTO,
+              url: backend.address,
+              ...setup.client,
+            },
+          ],
+        }),
+      ],
+      controllers: setup.controllers,
+      providers: setup.providers ?? [],
+    })(MicroserviceModule);
+    const moduleRef = await Test.createTestingModule({ imports: [MicroserviceModule] }).compile();
+    microservice = moduleRef.createNestMicroservice({
+      transport: Transport.GRPC,
+      options: { url: address, package: ECHO_PACKAGE, protoPath: ECHO_PROTO },
+      logger: false,
+    });
+    setup.configure?.(microservice);
+    await microservice.listen();
+    const started = microservice;
+    return {
+      backend,
+      microservice: started,
+      address,
+      pingFailure: async (message) => {
+        const client = new OtherService(address, credentials.createInsecure());
+        try {
+          return await new Promise<ServiceError>((resolve, reject) =>
+            client.Ping({ message }, (error: ServiceError | null) =>
+              error ? resolve(error) : reject(new Error('expected the call to fail')),
+            ),
+          );
+        } finally {
+          client.close();
+        }
+      },
+      // The backend closes even if the microservice fails to: nothing is left to keep Jest running.
+      close: async () => {
+        try {
+          await started.close();
+        } finally {
+          await backend.close();
+        }
+      },
+    };
+  } catch (error: unknown) {
+    // A start-up that failed half-way leaves nothing open behind it.
+    await microservice?.close().catch(() => undefined);
+    await backend.close();
+    throw error;
+  }
 }

@@ -2,23 +2,50 @@
 // test can send it SIGTERM (MODE=serve) or watch it exit by itself after
 // app.close() (MODE=close-self). Dependencies are injected by token: tsx does
 // not emit decorator metadata.
-import { Controller, Get, Inject, Module, Query } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Inject,
+  Injectable,
+  Module,
+  Query,
+  type BeforeApplicationShutdown,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { firstValueFrom } from 'rxjs';
 import { GrpcPool, GrpcPoolModule } from '../../lib/index.js';
 import type { EchoService } from './echo-client.js';
 import { ECHO_PACKAGE, ECHO_PROTO } from './protos.js';
 
+/** Resolves when Nest begins its shutdown (a signal arrived), and says so on stdout. */
+@Injectable()
+class ShutdownBegan implements BeforeApplicationShutdown {
+  private begin!: () => void;
+  readonly promise = new Promise<void>((resolve) => (this.begin = resolve));
+
+  beforeApplicationShutdown(signal?: string): void {
+    process.stdout.write(`shutdown began (${signal ?? 'app.close()'})\n`);
+    this.begin();
+  }
+}
+
 @Controller()
 class WorkController {
-  constructor(@Inject('ECHO') private readonly pool: GrpcPool) {}
+  constructor(
+    @Inject('ECHO') private readonly pool: GrpcPool,
+    @Inject(ShutdownBegan) private readonly shutdown: ShutdownBegan,
+  ) {}
 
-  /** Two pool calls one after the other: the second starts after the test sent SIGTERM. */
+  /**
+   * Two pool calls; the second waits for the shutdown to begin, so it is made
+   * after the test's SIGTERM for sure, however slowly the signal arrives.
+   */
   @Get('work')
   async work(@Query('ms') ms: string): Promise<{ messages: string[] }> {
     const echo = this.pool.getService<EchoService>('EchoService');
     const delayMs = Number(ms);
     const first = await firstValueFrom(echo.slow({ delayMs, message: 'first' }));
+    await this.shutdown.promise;
     const second = await firstValueFrom(echo.slow({ delayMs, message: 'second' }));
     return { messages: [first.message, second.message] };
   }
@@ -41,6 +68,7 @@ Module({
     }),
   ],
   controllers: [WorkController],
+  providers: [ShutdownBegan],
 })(AppModule);
 
 const app = await NestFactory.create(AppModule, { logger: ['log', 'warn', 'error'] });
