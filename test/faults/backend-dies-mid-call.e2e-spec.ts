@@ -8,7 +8,8 @@ import { createEchoPool, type EchoService } from '../support/echo-client.js';
 import { startEchoServer, type EchoServer } from '../support/echo-server.js';
 import { failure } from '../support/failure.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
-import { waitFor, withinHangGuard } from '../support/wait-for.js';
+import { waitFor } from '../support/wait-for.js';
+import { settlesWithin } from '../support/hang-guard.js';
 
 /** Bounds the waits for events below, and every call's deadline; never reached unless something hangs. */
 const HANG_GUARD_MS = 10_000;
@@ -43,7 +44,7 @@ describe('fault: the backend dies mid-call and comes back', () => {
     const stream$ = echo
       .count({ count: STREAM_LENGTH, intervalMs: 50 }, undefined, options)
       .pipe(tap(() => (died ??= proxy!.down())));
-    const stream = await withinHangGuard(callOutcome(stream$), HANG_GUARD_MS, 'the cut stream');
+    const stream = await settlesWithin(callOutcome(stream$), HANG_GUARD_MS, 'the cut stream');
     await died;
     expect(stream.completed).toBe(false);
     expect(stream.settlements).toBe(1);
@@ -67,12 +68,12 @@ describe('fault: the backend dies mid-call and comes back', () => {
     );
     expect(waiterSettled).toBe(false);
     await proxy.up();
-    const waited = await withinHangGuard(waiter, HANG_GUARD_MS, 'the waiting call');
+    const waited = await settlesWithin(waiter, HANG_GUARD_MS, 'the waiting call');
     expect(waited).toMatchObject({ completed: true, error: undefined, settlements: 1 });
     expect(waited.messages.map((m) => m.message)).toEqual(['waits']);
 
     // Back: the next call succeeds with all its messages.
-    const after = await withinHangGuard(
+    const after = await settlesWithin(
       callOutcome(echo.count({ count: 3, intervalMs: 0 }, undefined, options)),
       HANG_GUARD_MS,
       'the call after recovery',

@@ -6,7 +6,8 @@ import { createEchoPool, type EchoService } from '../support/echo-client.js';
 import { failure } from '../support/failure.js';
 import { ECHO_PACKAGE, ECHO_PROTO } from '../support/protos.js';
 import { startSilentServer, type SilentServer } from '../support/silent-server.js';
-import { waitFor, withinHangGuard } from '../support/wait-for.js';
+import { waitFor } from '../support/wait-for.js';
+import { settlesWithin } from '../support/hang-guard.js';
 import { closeTestPool } from '../support/close-test-pool.js';
 
 /** Bounds what must end on its own (a deadline, a start-up timeout, a replacement): 10x and more what it guards. */
@@ -23,7 +24,7 @@ describe('fault: a backend that accepts TCP and never speaks', () => {
   });
 
   function callAll(echo: EchoService, timeoutMs: number) {
-    return withinHangGuard(
+    return settlesWithin(
       Promise.all(
         Array.from({ length: 20 }, (_, i) =>
           failure(firstValueFrom(echo.echo({ message: String(i) }, undefined, { timeoutMs }))),
@@ -83,7 +84,7 @@ describe('fault: a backend that accepts TCP and never speaks', () => {
       url: silent.address,
       startup: { waitForReady: true, timeoutMs: 400 },
     });
-    const error = await withinHangGuard(
+    const error = await settlesWithin(
       pool.onModuleInit().then(
         () => undefined,
         (e: unknown) => e,

@@ -19,26 +19,3 @@ export async function waitFor(
 /** A pause, for tests that let time pass on purpose (a backoff, an ejection period). */
 export const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * `promise`, or a failure naming `what` if it has not settled within `timeoutMs`:
- * a hang guard for "this ends", never a measure of how fast (give it 10x what it guards).
- */
-export async function withinHangGuard<T>(
-  promise: Promise<T>,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const guard = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`Hang guard: ${what} did not end within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
-  try {
-    return await Promise.race([promise, guard]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -5,7 +5,8 @@ import { closeTestPool } from '../../support/close-test-pool.js';
 import { createEchoPool, type EchoService } from '../../support/echo-client.js';
 import { startFlappingBackend, type FlappingBackend } from '../../support/flapping-backend.js';
 import { flappingLoad } from '../../support/flapping-load.js';
-import { waitFor, withinHangGuard } from '../../support/wait-for.js';
+import { waitFor } from '../../support/wait-for.js';
+import { settlesWithin } from '../../support/hang-guard.js';
 
 const MAX_CHANNELS = 4;
 const DEADLINE_MS = 1000;
@@ -82,7 +83,7 @@ describe('fault: the backend dies and comes back every 500 ms under 32 callers',
 
     // Recovered: with the backend serving again, the next call succeeds with all its messages.
     const echo = pool.getService<EchoService>('EchoService');
-    const after = await withinHangGuard(
+    const after = await settlesWithin(
       callOutcome(
         echo.count({ count: 5, intervalMs: 0 }, undefined, {
           timeoutMs: HANG_GUARD_MS,
