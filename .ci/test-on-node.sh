@@ -4,9 +4,11 @@
 # opentelemetry-tracing are here because AsyncLocalStorage changed under them (Node 24: AsyncContextFrame).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source .ci/matrix.env
 node="$(bash .ci/node-binary.sh "$1")"
 echo "Jest on $("$node" --version): $node"
-"$node" --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js \
+jest=("$node" --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js)
+timeout --kill-after=30 "$JEST_HANG_GUARD_S" "${jest[@]}" \
   test/package-consumers.e2e-spec.ts \
   test/call-kinds.e2e-spec.ts \
   test/async-service.e2e-spec.ts \
