@@ -17,10 +17,24 @@ import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { ECHO_PROTO } from './support/protos.js';
 
 const run = promisify(execFile);
-const consumer = (file: string): string =>
-  fileURLToPath(new URL(`./fixtures/consumers/${file}`, import.meta.url));
+const fixtures = fileURLToPath(new URL('./fixtures/consumers', import.meta.url));
 const builtEntry = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const repo = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Where the consumer apps run. By default in place: `nestjs-grpc-pool` resolves to this repository (its exports
+ * map, dist/) and the rest to its node_modules. CI points GRPC_POOL_CONSUMER_APP at an app folder where npm
+ * installed the packed tarball with the lowest @grpc/grpc-js of the peer range (.ci/consumer-app.sh); the apps
+ * are copied into it and resolve everything from there, and GRPC_POOL_EXPECT_GRPC_JS names the version they must
+ * run on.
+ */
+const consumerApp = process.env.GRPC_POOL_CONSUMER_APP;
+const expectedGrpcJs = process.env.GRPC_POOL_EXPECT_GRPC_JS;
+const consumers = consumerApp ? join(consumerApp, 'consumers') : fixtures;
+const consumer = (file: string): string => join(consumers, file);
+/** Where the package and the packages it needs come from for the app without optional peers. */
+const packageSource = consumerApp ? join(consumerApp, 'node_modules', 'nestjs-grpc-pool') : repo;
+const modulesSource = consumerApp ? join(consumerApp, 'node_modules') : join(repo, 'node_modules');
 
 /** What the built package needs at run time, and nothing optional. */
 const REQUIRED_PACKAGES = [
@@ -43,16 +57,18 @@ function appWithoutOptionalPeers(): string {
   const modules = join(app, 'node_modules');
   const own = join(modules, 'nestjs-grpc-pool');
   mkdirSync(own, { recursive: true });
-  cpSync(join(repo, 'package.json'), join(own, 'package.json'));
+  cpSync(join(packageSource, 'package.json'), join(own, 'package.json'));
   // What `files` publishes: the build and the vendored google.rpc protos.
-  cpSync(join(repo, 'dist'), join(own, 'dist'), { recursive: true });
-  cpSync(join(repo, 'protos'), join(own, 'protos'), { recursive: true });
-  const { dependencies = {} } = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
+  cpSync(join(packageSource, 'dist'), join(own, 'dist'), { recursive: true });
+  cpSync(join(packageSource, 'protos'), join(own, 'protos'), { recursive: true });
+  const { dependencies = {} } = JSON.parse(
+    readFileSync(join(packageSource, 'package.json'), 'utf8'),
+  ) as {
     dependencies?: Record<string, string>;
   };
   for (const name of [...REQUIRED_PACKAGES, ...Object.keys(dependencies)]) {
     mkdirSync(join(modules, name, '..'), { recursive: true });
-    symlinkSync(join(repo, 'node_modules', name), join(modules, name), 'dir');
+    symlinkSync(join(modulesSource, name), join(modules, name), 'dir');
   }
   cpSync(consumer('no-peers-app.cjs'), join(app, 'app.cjs'));
   return app;
@@ -69,6 +85,7 @@ describe('the built package in CommonJS and ESM Nest apps', () => {
   beforeAll(async () => {
     if (!existsSync(builtEntry))
       throw new Error('dist/ is missing: `npm test` builds it first (pretest)');
+    if (consumerApp) cpSync(fixtures, consumers, { recursive: true });
     server = await startEchoServer();
   });
   afterAll(async () => server.close());
@@ -112,6 +129,22 @@ describe('the built package in CommonJS and ESM Nest apps', () => {
       names: ['grpc.test.v1.EchoService/Echo'],
       sameTrace: true,
     });
+  });
+
+  it('calls through the @grpc/grpc-js the app installed, and loads no other copy', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [consumer('grpc-js-version-app.cjs'), server.address, ECHO_PROTO],
+      { timeout: 20_000, env: { ...process.env, NODE_OPTIONS: '' } },
+    );
+    const { reply, loaded, resolved } = JSON.parse(stdout) as {
+      reply: string;
+      loaded: string[];
+      resolved: string;
+    };
+    expect(reply).toBe('which grpc-js');
+    expect(loaded).toEqual([resolved]);
+    if (expectedGrpcJs) expect(resolved).toBe(expectedGrpcJs);
   });
 
   it('loads and calls without @opentelemetry/api and prom-client installed; prometheus: true says what to install', async () => {
