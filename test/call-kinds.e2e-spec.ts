@@ -111,16 +111,23 @@ describe('service facade: the four call kinds through the pool', () => {
 
   it('cancels a server stream and a bidi stream on unsubscribe', async () => {
     const cancelledBefore = server.cancelled;
-    const stream = echo.count({ count: 1000, intervalMs: 20 }).subscribe();
-    const chat = echo.chat(new Subject()).subscribe();
-    await waitFor(() => server.active === 2, HANG_GUARD_MS, 'both streams to reach the server');
-    stream.unsubscribe();
-    chat.unsubscribe();
-    await waitFor(
-      () => server.cancelled === cancelledBefore + 2,
-      HANG_GUARD_MS,
-      'the server to see both cancels',
-    );
+    // The bidi handler does not answer its request stream's end: only a cancel ends it, not a half-close.
+    const release = server.holdRequestStreamEnds();
+    try {
+      const stream = echo.count({ count: 1000, intervalMs: 20 }).subscribe();
+      const chat = echo.chat(new Subject()).subscribe();
+      await waitFor(() => server.active === 2, HANG_GUARD_MS, 'both streams to reach the server');
+      stream.unsubscribe();
+      chat.unsubscribe();
+      await waitFor(
+        () => server.cancelled === cancelledBefore + 2,
+        HANG_GUARD_MS,
+        'the server to see both cancels',
+      );
+    } finally {
+      release();
+    }
+    expect(server.active).toBe(0);
     await waitFor(() => pool.stats().inFlight === 0, HANG_GUARD_MS, 'the slot to be freed');
   });
 
@@ -159,19 +166,27 @@ describe('service facade: the four call kinds through the pool', () => {
   });
 
   it('fails a client stream whose request Observable errors, and cancels it on the wire', async () => {
-    const requests = new Subject<{ message: string }>();
-    const reply = firstValueFrom(echo.collect(requests)).catch((e: unknown) => e);
-    await waitFor(() => server.active === 1, HANG_GUARD_MS, 'the stream to reach the server');
-    const cancelledBefore = server.cancelled;
-    requests.error(new Error('source broke'));
-    const error = (await reply) as ServiceError;
-    expect(error.code).toBe(status.CANCELLED);
-    expect(error.message).toContain('source broke');
-    await waitFor(
-      () => server.cancelled === cancelledBefore + 1,
-      HANG_GUARD_MS,
-      'the server to see the cancel',
-    );
+    // The handler does not answer its request stream's end: a half request seen as complete
+    // (a half-close) would leave it running; only a cancel ends it.
+    const release = server.holdRequestStreamEnds();
+    try {
+      const requests = new Subject<{ message: string }>();
+      const reply = firstValueFrom(echo.collect(requests)).catch((e: unknown) => e);
+      await waitFor(() => server.active === 1, HANG_GUARD_MS, 'the stream to reach the server');
+      const cancelledBefore = server.cancelled;
+      requests.error(new Error('source broke'));
+      const error = (await reply) as ServiceError;
+      expect(error.code).toBe(status.CANCELLED);
+      expect(error.message).toContain('source broke');
+      await waitFor(
+        () => server.cancelled === cancelledBefore + 1,
+        HANG_GUARD_MS,
+        'the server to see the cancel',
+      );
+    } finally {
+      release();
+    }
+    expect(server.active).toBe(0);
     await waitFor(() => pool.stats().inFlight === 0, HANG_GUARD_MS, 'the slot to be freed');
   });
 
