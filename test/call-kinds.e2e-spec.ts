@@ -111,16 +111,26 @@ describe('service facade: the four call kinds through the pool', () => {
 
   it('cancels a server stream and a bidi stream on unsubscribe', async () => {
     const cancelledBefore = server.cancelled;
+    // The bidi handler does not answer its request stream's end: only a cancel ends it, not a half-close.
+    const release = server.holdRequestStreamEnds();
     const stream = echo.count({ count: 1000, intervalMs: 20 }).subscribe();
     const chat = echo.chat(new Subject()).subscribe();
-    await waitFor(() => server.active === 2, HANG_GUARD_MS, 'both streams to reach the server');
-    stream.unsubscribe();
-    chat.unsubscribe();
-    await waitFor(
-      () => server.cancelled === cancelledBefore + 2,
-      HANG_GUARD_MS,
-      'the server to see both cancels',
-    );
+    try {
+      await waitFor(() => server.active === 2, HANG_GUARD_MS, 'both streams to reach the server');
+      stream.unsubscribe();
+      chat.unsubscribe();
+      await waitFor(
+        () => server.cancelled === cancelledBefore + 2,
+        HANG_GUARD_MS,
+        'the server to see both cancels',
+      );
+    } finally {
+      // Also when an assertion fails: open streams would hold the server for the next tests.
+      stream.unsubscribe();
+      chat.unsubscribe();
+      release();
+    }
+    expect(server.active).toBe(0);
     await waitFor(() => pool.stats().inFlight === 0, HANG_GUARD_MS, 'the slot to be freed');
   });
 
@@ -159,19 +169,29 @@ describe('service facade: the four call kinds through the pool', () => {
   });
 
   it('fails a client stream whose request Observable errors, and cancels it on the wire', async () => {
+    // The handler does not answer its request stream's end: a half request seen as complete
+    // (a half-close) would leave it running; only a cancel ends it.
+    const release = server.holdRequestStreamEnds();
     const requests = new Subject<{ message: string }>();
-    const reply = firstValueFrom(echo.collect(requests)).catch((e: unknown) => e);
-    await waitFor(() => server.active === 1, HANG_GUARD_MS, 'the stream to reach the server');
-    const cancelledBefore = server.cancelled;
-    requests.error(new Error('source broke'));
-    const error = (await reply) as ServiceError;
-    expect(error.code).toBe(status.CANCELLED);
-    expect(error.message).toContain('source broke');
-    await waitFor(
-      () => server.cancelled === cancelledBefore + 1,
-      HANG_GUARD_MS,
-      'the server to see the cancel',
-    );
+    try {
+      const reply = firstValueFrom(echo.collect(requests)).catch((e: unknown) => e);
+      await waitFor(() => server.active === 1, HANG_GUARD_MS, 'the stream to reach the server');
+      const cancelledBefore = server.cancelled;
+      requests.error(new Error('source broke'));
+      const error = (await reply) as ServiceError;
+      expect(error.code).toBe(status.CANCELLED);
+      expect(error.message).toContain('source broke');
+      await waitFor(
+        () => server.cancelled === cancelledBefore + 1,
+        HANG_GUARD_MS,
+        'the server to see the cancel',
+      );
+    } finally {
+      // Also when an assertion fails: an open stream would hold the server for the next tests.
+      requests.error(new Error('test over'));
+      release();
+    }
+    expect(server.active).toBe(0);
     await waitFor(() => pool.stats().inFlight === 0, HANG_GUARD_MS, 'the slot to be freed');
   });
 

@@ -7,6 +7,9 @@ import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { waitFor } from './support/wait-for.js';
 import { closeTestPool } from './support/close-test-pool.js';
 
+/** A hang guard: far above the few ms the awaited step takes. */
+const HANG_GUARD_MS = 10_000;
+
 interface CallbackEcho {
   echo(
     request: { message: string },
@@ -44,7 +47,7 @@ describe('getClientByServiceName: a grpc-js style client on the pool', () => {
       stream.on('end', resolve);
     });
     expect(messages).toEqual(['0', '1', '2']);
-    await waitFor(() => pool.stats().inFlight === 0);
+    await waitFor(() => pool.stats().inFlight === 0, HANG_GUARD_MS, 'both slots to be released');
     expect(pool.stats().calls.ok).toBe(2);
     expect(pool.getClientByServiceName('EchoService')).toBe(client);
   });

@@ -339,7 +339,7 @@ describe('Prometheus metrics (prom-client)', () => {
     try {
       await waitFor(
         () => [first, second].every((p) => p.stats().channels.every((c) => c.state === 'READY')),
-        3000,
+        HANG_GUARD_MS,
         'both pools READY',
       );
       for (const p of [first, second]) {

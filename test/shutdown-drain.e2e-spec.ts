@@ -44,7 +44,7 @@ describe('close(): drain, then close', () => {
     const running = firstValueFrom(echo.slow({ delayMs: 300, message: 'running' }));
     const streaming = lastValueFrom(echo.count({ count: 5, intervalMs: 50 }).pipe(toArray()));
     const queued = firstValueFrom(echo.echo({ message: 'queued' }));
-    await waitFor(() => server.active === 2);
+    await waitFor(() => server.active === 2, HANG_GUARD_MS, 'both calls to reach the server');
     expect(pool.stats()).toMatchObject({ inFlight: 2, queued: 1 });
 
     const closing = pool.close();
@@ -97,7 +97,11 @@ describe('close(): drain, then close', () => {
     const callbackError = new Promise<ServiceError | null>((resolve) =>
       callback.slow({ delayMs: 5000 }, (error) => resolve(error)),
     );
-    await waitFor(() => server.active === 2 && server.attempts.get('drain') === 1);
+    await waitFor(
+      () => server.active === 2 && server.attempts.get('drain') === 1,
+      HANG_GUARD_MS,
+      'both Slow calls on the server and the first attempt of the retrying call',
+    );
 
     // How long the drain waits is pinned by fake-timer unit tests; here, what it leaves behind.
     await pool.close();
@@ -124,7 +128,7 @@ describe('close(): drain, then close', () => {
     pool = createEchoPool(server.address, { drainTimeoutMs: 0 });
     const echo = pool.getService<EchoService>('EchoService');
     const slow = failure(firstValueFrom(echo.slow({ delayMs: 5000 })));
-    await waitFor(() => server.active === 1);
+    await waitFor(() => server.active === 1, HANG_GUARD_MS, 'the call to reach the server');
     const first = pool.close();
     expect(pool.close()).toBe(first);
     await first;

@@ -61,7 +61,11 @@ export interface EchoServer {
   /** Handlers running now, and the most ever at once. */
   active: number;
   maxActive: number;
-  /** Calls the client cancelled while the handler ran. */
+  /**
+   * Calls the client cancelled (or whose deadline passed) while the handler ran, before it
+   * answered. An answered call never counts: grpc-js 1.14 also emits 'cancelled', with
+   * `call.cancelled` set, after the trailers of a call that was answered.
+   */
   cancelled: number;
   /** Attempts seen per request `key`. */
   attempts: Map<string, number>;
@@ -94,6 +98,14 @@ export interface EchoServer {
    * `release()`: a test decides when they end, so no clock can end them early.
    */
   holdSlowCalls(): () => void;
+  /**
+   * From now on, Collect and Chat do not answer when their request stream ends, until the
+   * returned `release()`. grpc-js 1.14 shows a server the client's cancel of a request stream
+   * first as that stream's end (and `call.cancelled` only later): a handler that answered at
+   * the end would count as finished, and its cancel would not count. While held, only a cancel
+   * ends the call, so `cancelled` counts it, and a half-close alone does not.
+   */
+  holdRequestStreamEnds(): () => void;
   close(): Promise<void>;
 }
 
@@ -154,13 +166,26 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
   let failingWith: number | undefined;
   /** Slow calls waiting for release(), while a hold is on. */
   let held: Set<() => void> | undefined;
+  /** Collect and Chat answers waiting for release(), while a hold of request-stream ends is on. */
+  let heldEnds: Set<() => void> | undefined;
+  /** Answers at the end of a request stream now, or at release() while held. */
+  const atRequestEnd = (answer: () => void): void => {
+    if (heldEnds === undefined) answer();
+    else heldEnds.add(answer);
+  };
   const health = new Map<string, HealthStatus>([
     ['', 'SERVING'],
     ['test.v1.EchoService', 'SERVING'],
   ]);
   const state: Omit<
     EchoServer,
-    'close' | 'address' | 'port' | 'setHealth' | 'failEverything' | 'holdSlowCalls'
+    | 'close'
+    | 'address'
+    | 'port'
+    | 'setHealth'
+    | 'failEverything'
+    | 'holdSlowCalls'
+    | 'holdRequestStreamEnds'
   > = {
     peers: new Set(),
     authorities: new Set(),
@@ -208,13 +233,11 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
       ended = true;
       state.active--;
     };
-    let counted = false;
-    // grpc-js also emits 'cancelled' when a finished call's stream closes:
-    // `call.cancelled` tells a real cancel apart.
+    // grpc-js 1.14 also emits 'cancelled', with `call.cancelled` set, when the stream of a call
+    // already answered closes: only a cancel that comes before the handler finished counts.
     const onCancel = (fn: () => void = () => undefined): void => {
       call.on('cancelled', () => {
-        if (!call.cancelled || counted) return;
-        counted = true;
+        if (!call.cancelled || ended) return;
         state.cancelled++;
         finish();
         fn();
@@ -301,12 +324,14 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
       });
       // A cancelled request stream also ends, just before 'cancelled': let that come first.
       call.on('end', () =>
-        setImmediate(() => {
-          if (call.cancelled) return;
-          finish();
-          if (failWith) return callback(failure(failWith, 'a request asked to fail', trailers));
-          callback(null, { message: messages.join(','), peer }, trailers);
-        }),
+        setImmediate(() =>
+          atRequestEnd(() => {
+            if (call.cancelled) return;
+            finish();
+            if (failWith) return callback(failure(failWith, 'a request asked to fail', trailers));
+            callback(null, { message: messages.join(','), peer }, trailers);
+          }),
+        ),
       );
       onCancel();
     },
@@ -326,11 +351,13 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
         call.emit('error', failure(request.failWith, 'a request asked to fail', trailers));
       });
       call.on('end', () =>
-        setImmediate(() => {
-          if (call.cancelled || failed) return;
-          finish();
-          call.end(trailers);
-        }),
+        setImmediate(() =>
+          atRequestEnd(() => {
+            if (call.cancelled || failed) return;
+            finish();
+            call.end(trailers);
+          }),
+        ),
       );
       onCancel();
     },
@@ -385,6 +412,15 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     return () => {
       if (held === hold) held = undefined;
       for (const start of hold) start();
+      hold.clear();
+    };
+  };
+  echo.holdRequestStreamEnds = () => {
+    const hold = new Set<() => void>();
+    heldEnds = hold;
+    return () => {
+      if (heldEnds === hold) heldEnds = undefined;
+      for (const answer of hold) answer();
       hold.clear();
     };
   };
