@@ -1,8 +1,6 @@
-import { Module, type INestApplication, type Provider, type Type } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { GrpcPoolModule, type GrpcPoolClientOptions } from '../../lib/index.js';
+import type { INestApplication } from '@nestjs/common';
+import { compileEchoPoolModule, type EchoPoolModuleSetup } from './echo-pool-module.js';
 import { startEchoServer, type EchoServer } from './echo-server.js';
-import { ECHO_PACKAGE, ECHO_PROTO } from './protos.js';
 
 /** An echo backend and an express app whose pool 'ECHO' calls it. */
 export interface EchoHttpApp {
@@ -13,35 +11,16 @@ export interface EchoHttpApp {
   close(): Promise<void>;
 }
 
-export async function startEchoHttpApp(setup: {
-  controllers: Type[];
-  providers?: Provider[];
-  client?: Partial<GrpcPoolClientOptions>;
-  /** Runs before the app listens (e.g. `app.useGlobalFilters(...)`). */
-  configure?: (app: INestApplication) => void;
-}): Promise<EchoHttpApp> {
+export async function startEchoHttpApp(
+  setup: EchoPoolModuleSetup & {
+    /** Runs before the app listens (e.g. `app.useGlobalFilters(...)`). */
+    configure?: (app: INestApplication) => void;
+  },
+): Promise<EchoHttpApp> {
   const server = await startEchoServer();
   let app: INestApplication | undefined;
   try {
-    class AppModule {}
-    Module({
-      imports: [
-        GrpcPoolModule.register({
-          clients: [
-            {
-              name: 'ECHO',
-              package: ECHO_PACKAGE,
-              protoPath: ECHO_PROTO,
-              url: server.address,
-              ...setup.client,
-            },
-          ],
-        }),
-      ],
-      controllers: setup.controllers,
-      providers: setup.providers ?? [],
-    })(AppModule);
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    const moduleRef = await compileEchoPoolModule(server.address, setup);
     app = moduleRef.createNestApplication({ logger: false });
     setup.configure?.(app);
     await app.listen(0, '127.0.0.1');

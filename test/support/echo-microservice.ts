@@ -6,10 +6,9 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { Module, type INestMicroservice, type Provider, type Type } from '@nestjs/common';
+import type { INestMicroservice } from '@nestjs/common';
 import { Transport } from '@nestjs/microservices';
-import { Test } from '@nestjs/testing';
-import { GrpcPoolModule, type GrpcPoolClientOptions } from '../../lib/index.js';
+import { compileEchoPoolModule, type EchoPoolModuleSetup } from './echo-pool-module.js';
 import { startEchoServer, type EchoServer } from './echo-server.js';
 import { freePort } from './free-port.js';
 import { ECHO_PACKAGE, ECHO_PROTO } from './protos.js';
@@ -30,37 +29,17 @@ const proto = loadPackageDefinition(loadSync(ECHO_PROTO)) as unknown as {
 };
 const OtherService = proto.test.v1.OtherService as ServiceClientConstructor;
 
-export async function startEchoMicroservice(setup: {
-  controllers: Type[];
-  /** More options for its pool 'ECHO'. */
-  client?: Partial<GrpcPoolClientOptions>;
-  providers?: Provider[];
-  /** Runs before listen, e.g. to add global filters. */
-  configure?: (microservice: INestMicroservice) => void;
-}): Promise<EchoMicroservice> {
+export async function startEchoMicroservice(
+  setup: EchoPoolModuleSetup & {
+    /** Runs before listen, e.g. to add global filters. */
+    configure?: (microservice: INestMicroservice) => void;
+  },
+): Promise<EchoMicroservice> {
   const backend = await startEchoServer();
   let microservice: INestMicroservice | undefined;
   try {
     const address = `127.0.0.1:${await freePort()}`;
-    class MicroserviceModule {}
-    Module({
-      imports: [
-        GrpcPoolModule.register({
-          clients: [
-            {
-              name: 'ECHO',
-              package: ECHO_PACKAGE,
-              protoPath: ECHO_PROTO,
-              url: backend.address,
-              ...setup.client,
-            },
-          ],
-        }),
-      ],
-      controllers: setup.controllers,
-      providers: setup.providers ?? [],
-    })(MicroserviceModule);
-    const moduleRef = await Test.createTestingModule({ imports: [MicroserviceModule] }).compile();
+    const moduleRef = await compileEchoPoolModule(backend.address, setup);
     microservice = moduleRef.createNestMicroservice({
       transport: Transport.GRPC,
       options: { url: address, package: ECHO_PACKAGE, protoPath: ECHO_PROTO },
