@@ -8,6 +8,7 @@ import { MAX_DURATION_MS } from '../options/option-rules.js';
 import { callFailures } from '../errors/call-failures.js';
 import { GrpcPoolCallError } from '../errors/grpc-call.error.js';
 import { backoffMs, neverReachedServer, serverPushback } from '../policies/retry-policy.js';
+import type { RetryBudget } from '../policies/retry-budget.js';
 import type { Lease } from '../pool/lease.js';
 import type { PooledChannel } from '../pool/pooled-channel.js';
 import type { SlotRequester } from '../pool/slot-waiter.js';
@@ -27,6 +28,13 @@ import type { PreparedCall } from './prepare-call.js';
 import type { RequestSource } from './request-source.js';
 
 const noop = (): void => undefined;
+
+/** A retry decided after a failed attempt: the budget that paid for it and what its span event says. */
+interface PendingRetry {
+  budget: RetryBudget;
+  failedWith: status;
+  delayMs: number;
+}
 
 /**
  * One call, from its first request for a slot to its final outcome, across
@@ -51,7 +59,8 @@ export class PooledCall
   private attemptOpen = false;
   /** The outcome reached the subscriber (and the metrics). */
   private done = false;
-  private attempt = 1;
+  /** Attempts started on a channel: the current one's number (0 before the first starts). */
+  private attempt = 0;
   /** A response message reached the subscriber: replaying would duplicate it. */
   private received = false;
   private lastChannel: PooledChannel | undefined;
@@ -59,6 +68,12 @@ export class PooledCall
   private queued = false;
   /** Waiting out a backoff before the next attempt. */
   private retryTimer: NodeJS.Timeout | undefined;
+  /**
+   * The retry decided but not sent yet (in its backoff, or waiting for a
+   * slot): it is counted when it starts on a channel, and its budget token
+   * goes back if it never does.
+   */
+  private pendingRetry: PendingRetry | undefined;
   private withdraw: () => void = noop;
   /** The current attempt as call interceptors see it (only when there are any). */
   private attemptContext: GrpcCallContext | undefined;
@@ -130,7 +145,7 @@ export class PooledCall
   private begin(): void {
     this.retryTimer = undefined;
     this.queued = true;
-    this.recorder.askingForSlot(this.attempt === 1);
+    this.recorder.askingForSlot(this.attempt === 0);
     this.beginning = true;
     this.withdraw = this.context.pool.acquire(this.prepared.deadline, this, this.lastChannel);
     this.beginning = false;
@@ -148,7 +163,13 @@ export class PooledCall
     this.call = undefined;
     this.heldHeaders = undefined;
     this.trailers = undefined;
-    if (this.subscriber.closed || this.done) return lease.release();
+    if (this.subscriber.closed || this.done) {
+      this.abandonRetry();
+      return lease.release();
+    }
+    this.attempt++;
+    // A retry counts only now that it starts on a channel; the budget token it took is kept for good.
+    if (this.pendingRetry !== undefined) this.retryStarts(this.pendingRetry);
     this.recorder.attemptStarted(waitedMs, lease.readyAtGrant);
     this.lease = lease;
     this.lastChannel = lease.channel;
@@ -377,7 +398,7 @@ export class PooledCall
     const interrupted = this.queued || this.attemptOpen || this.retryTimer !== undefined;
     this.leaveQueue();
     this.withdraw();
-    clearTimeout(this.retryTimer);
+    this.abandonRetry();
     clearTimeout(this.hooksTimer);
     this.requests?.unsubscribe();
     if (this.attemptOpen) {
@@ -394,6 +415,7 @@ export class PooledCall
   private fail(error: ServiceError): void {
     if (this.done) return;
     this.leaveQueue();
+    this.abandonRetry();
     this.stopWatchingSignal();
     // The attempt's trailers (from the server, or grpc-js's own status) go with the failure it delivers.
     if (this.wantsResponseMetadata && !this.reportMetadata()) return;
@@ -426,19 +448,19 @@ export class PooledCall
       return false;
     }
     // The retry is charged to the backend that failed.
-    const failedOn = this.lastChannel?.target ?? '';
-    if (!this.context.budgets.of(failedOn).tryWithdraw()) {
+    const budget = this.context.budgets.of(this.lastChannel?.target ?? '');
+    if (!budget.tryWithdraw()) {
       this.recorder.retryRefusedByBudget();
       return false;
     }
     const delay = pushback ?? backoffMs(retry, this.attempt);
-    this.attempt++;
     // The failed attempt's response metadata is not the call's: the next attempt's will be.
     this.heldHeaders = undefined;
     this.trailers = undefined;
-    this.recorder.retried(this.attempt, error.code, delay);
     if (deadline !== undefined && Date.now() + delay >= deadline) {
-      // The deadline passes during the backoff: fail when it does, not after.
+      // The deadline passes during the backoff: no retry will be sent, so none is paid for.
+      // The call fails when the deadline passes, not after.
+      budget.giveBack();
       this.retryTimer = setTimeout(
         () => {
           this.retryTimer = undefined;
@@ -447,16 +469,31 @@ export class PooledCall
         Math.max(0, deadline - Date.now()),
       );
     } else {
+      this.pendingRetry = { budget, failedWith: error.code, delayMs: delay };
       // Not unref()'d: like the call itself, a pending retry is work the caller awaits.
       this.retryTimer = setTimeout(() => this.begin(), delay);
     }
     return true;
   }
 
+  /** The pending retry starts on a channel: counted once, in stats(), the exporters and the span. */
+  private retryStarts(retry: PendingRetry): void {
+    this.pendingRetry = undefined;
+    this.recorder.retried(this.attempt, retry.failedWith, retry.delayMs);
+  }
+
+  /** The retry in its backoff, or waiting for a slot, will never be sent: its token goes back. */
+  private abandonRetry(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.pendingRetry?.budget.giveBack();
+    this.pendingRetry = undefined;
+  }
+
   private deadlinePassedInBackoff(): ServiceError {
     return new GrpcPoolCallError(
       status.DEADLINE_EXCEEDED,
-      `Deadline exceeded while waiting to retry ${this.method.path} (after ${this.attempt - 1} attempts)`,
+      `Deadline exceeded while waiting to retry ${this.method.path} (after ${this.attempt} attempts)`,
     );
   }
 }

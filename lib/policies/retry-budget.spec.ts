@@ -23,6 +23,13 @@ describe('RetryBudget', () => {
     expect(budget.tryWithdraw()).toBe(false);
   });
 
+  it('takes a retry’s token back when the retry is never sent, as if it had not been taken', () => {
+    const budget = new RetryBudget(0, 2);
+    expect(budget.tryWithdraw()).toBe(true);
+    budget.giveBack();
+    expect(drain(budget)).toBe(2);
+  });
+
   it('allows no retries at all with ratio 0 and minPerSecond 0', () => {
     const budget = new RetryBudget(0, 0);
     for (let i = 0; i < 100; i++) budget.deposit();

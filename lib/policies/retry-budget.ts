@@ -36,12 +36,27 @@ export class RetryBudget {
     this.tokens += this.ratio;
   }
 
-  /** Spends one token for a retry; false when the budget is spent. */
+  /**
+   * Takes one token for a retry about to wait out its backoff; false when the
+   * budget is spent. Taken at once, so retries decided together cannot all
+   * count on the same token; a retry that is then never sent gives it back.
+   */
   tryWithdraw(): boolean {
     this.refill();
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
+  }
+
+  /**
+   * A retry that withdrew a token was never sent (its deadline or an abort
+   * came first): the token goes back, so only retries that reach a channel
+   * are paid for. Above the cap (the trickle refilled it meanwhile) it fades
+   * like a deposit.
+   */
+  giveBack(): void {
+    this.refill();
+    this.tokens += 1;
   }
 
   private refill(): void {
