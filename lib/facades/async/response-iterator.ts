@@ -1,6 +1,7 @@
 import type { ServiceError } from '@grpc/grpc-js';
 import type { CallObserver } from '../../call/call-observer.js';
 import type { PooledCall } from '../../call/pooled-call.js';
+import { GrpcCallAbortedError } from '../../errors/call-aborted.error.js';
 
 /** Responses held for a slower consumer before the call stops reading (grpc-js holds 16 more). */
 const HIGH_WATER = 16;
@@ -21,6 +22,12 @@ const DONE: IteratorResult<object> = Object.freeze({ value: undefined, done: tru
  * A consumer slower than the server stops the call reading once
  * `HIGH_WATER` responses wait, so HTTP/2 flow control holds the server
  * instead of memory; `return()` (a `break` out of `for await`) cancels it.
+ *
+ * Responses that arrived before a failure from the call (a status, a
+ * deadline) are delivered before its error, as grpc-js and nice-grpc do.
+ * An abort of the caller's signal is the caller's own stop, like a `break`:
+ * what is held is dropped and the next `next()` rejects with the
+ * AbortError, as `getService()` delivers nothing after the abort.
  */
 export class ResponseIterator implements AsyncIterableIterator<object> {
   /** The call's side. Kept apart, so a consumer's `next(value)` can never pose as a response. */
@@ -97,6 +104,7 @@ export class ResponseIterator implements AsyncIterableIterator<object> {
 
   private finish(outcome: { error?: ServiceError }): void {
     if (this.outcome !== undefined) return;
+    if (outcome.error instanceof GrpcCallAbortedError) this.held.length = 0;
     this.outcome = outcome;
     this.observer.closed = true;
     // Waiters exist only while nothing is held: the outcome is theirs at once.
