@@ -1,6 +1,6 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { isGrpcServiceError, type GrpcPool } from '../lib/index.js';
+import { isGrpcServiceError, type GrpcCallOutcome, type GrpcPool } from '../lib/index.js';
 import { closeTestPool } from './support/close-test-pool.js';
 import { expectCountsAddUp } from './support/counts-add-up.js';
 import { createEchoPool, type EchoAsyncService, type EchoReply } from './support/echo-client.js';
@@ -159,10 +159,12 @@ describe('a grpc-status outside 0..16 from a raw HTTP/2 backend', () => {
   });
 
   it('retries grpc-status 50000000 exactly as UNKNOWN when UNKNOWN is retryable', async () => {
+    const attemptsSeen: GrpcCallOutcome[] = [];
     pool = createEchoPool(server.address, {
       defaultCallOptions: {
         retry: { maxAttempts: 3, retryableCodes: [status.UNKNOWN], initialBackoffMs: 1 },
       },
+      interceptors: [{ afterAttempt: (_call, outcome) => void attemptsSeen.push(outcome) }],
     });
     const echo = pool.getAsyncService<EchoAsyncService>('EchoService');
     const answeredBefore = server.answered;
@@ -174,5 +176,8 @@ describe('a grpc-status outside 0..16 from a raw HTTP/2 backend', () => {
     expectUnknownKeeping(error, '50000000');
     expect(server.answered - answeredBefore).toBe(3);
     expect(pool.stats()).toMatchObject({ retries: 2, calls: { started: 1, failed: 1 } });
+    // Call interceptors see each attempt's status as the caller does.
+    expect(attemptsSeen.map((outcome) => outcome.code)).toEqual([2, 2, 2]);
+    expect(attemptsSeen[0].details).toBe(error.details);
   });
 });
