@@ -13,6 +13,7 @@ import type { WireMethod } from '../telemetry/traffic-meter.js';
 import type { CallSink, CancellableCall } from './call-sink.js';
 import type { PreparedCall } from './prepare-call.js';
 import type { RequestSource } from './request-source.js';
+import { errorFromWire, statusFromWire } from './wire-status.js';
 
 /** Starts one grpc-js call of a given kind on a channel's client. */
 export type CallStarter = (
@@ -128,13 +129,15 @@ const bidiStream: CallStarter = (client, method, _request, requests, prepared, s
  * The callback of a single-response call runs exactly once, on the final
  * status (cancel included), so the slot is freed here without a 'status'
  * listener, and before the subscriber's reaction can start its next call.
+ * Its error is where the status enters the library: normalised here, once.
  */
 function settle(
   sink: CallSink<object>,
-  error: ServiceError | null,
+  received: ServiceError | null,
   response: object | undefined,
 ): void {
-  if (error) {
+  if (received) {
+    const error = errorFromWire(received);
     sink.ended(error.code, error.details);
     sink.settled(error);
     return;
@@ -149,7 +152,8 @@ function settle(
  * stream, emits 'error' (for a status other than OK), then 'status', and only
  * later 'end', once buffered messages have been emitted. So the slot is freed
  * on 'status', and the outcome waits for both: it is never read from 'end'
- * alone (a failed stream ends too), and no message can follow it.
+ * alone (a failed stream ends too), and no message can follow it. The
+ * status and its error are normalised as they arrive, before anything reads them.
  */
 function forwardResponses(call: ClientReadableStream<object>, sink: CallSink<object>): void {
   let failure: ServiceError | undefined;
@@ -160,9 +164,9 @@ function forwardResponses(call: ClientReadableStream<object>, sink: CallSink<obj
     sink.settled(final.code === status.OK ? null : (failure ?? errorFromStatus(final)));
   };
   const onStatus = (received: StatusObject): void => {
-    final = received;
-    sink.trailersArrived(received.metadata);
-    sink.ended(received.code, received.details);
+    final = statusFromWire(received);
+    sink.trailersArrived(final.metadata);
+    sink.ended(final.code, final.details);
     settleWhenBoth();
   };
   const onEnd = (): void => {
@@ -171,7 +175,7 @@ function forwardResponses(call: ClientReadableStream<object>, sink: CallSink<obj
   };
   call.on('metadata', (headers: Metadata) => sink.headersArrived(headers));
   call.on('data', (message: object) => sink.runInAsyncScope(sink.next, sink, message));
-  call.on('error', (error: ServiceError) => (failure = error));
+  call.on('error', (error: ServiceError) => (failure = errorFromWire(error)));
   call.on('status', (received: StatusObject) => sink.runInAsyncScope(onStatus, null, received));
   call.on('end', () => sink.runInAsyncScope(onEnd, null));
 }

@@ -1,4 +1,5 @@
 import { Metadata, status, type Client, type ServiceError } from '@grpc/grpc-js';
+import { errorFromWire } from '../call/wire-status.js';
 import {
   decodeServingStatus,
   encodeHealthCheckRequest,
@@ -40,10 +41,10 @@ export function checkRemoteHealth(
       service,
       new Metadata(),
       { deadline: Date.now() + timeoutMs },
-      (error: ServiceError | null, servingStatus?: number) => {
-        if (error !== null) {
-          const code = status[error.code] ?? String(error.code);
-          return resolve({ service, error: `${code}: ${error.details}` });
+      (received: ServiceError | null, servingStatus?: number) => {
+        if (received !== null) {
+          const error = errorFromWire(received);
+          return resolve({ service, error: `${status[error.code]}: ${error.details}` });
         }
         const name = SERVING_STATUS_NAMES[servingStatus ?? 0] ?? `status ${servingStatus}`;
         resolve({ service, status: name });

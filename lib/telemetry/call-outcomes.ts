@@ -1,4 +1,5 @@
 import { status } from '@grpc/grpc-js';
+import { codeSlot, GRPC_CODE_COUNT } from './grpc-code-names.js';
 import { LatencyWindow, type GrpcLatencyPercentiles } from './latency-window.js';
 
 /** Calls by outcome, for the pool or one method. @publicApi */
@@ -13,7 +14,8 @@ export interface GrpcCallCounts {
 /** Calls started and finished (by status) and a window of their latencies. */
 export class CallOutcomes {
   started = 0;
-  private readonly byCode = new Array<number>(17).fill(0);
+  /** One slot per gRPC code, whatever code is reported. */
+  private readonly byCode = new Array<number>(GRPC_CODE_COUNT).fill(0);
   private readonly latencies: LatencyWindow;
 
   constructor(windowSize: number) {
@@ -21,13 +23,13 @@ export class CallOutcomes {
   }
 
   finish(code: status, ms: number): void {
-    this.byCode[code] = (this.byCode[code] ?? 0) + 1;
+    this.byCode[codeSlot(code)]++;
     this.latencies.record(ms);
   }
 
   /** Calls that ended with `code`. */
   count(code: status): number {
-    return this.byCode[code] ?? 0;
+    return this.byCode[codeSlot(code)];
   }
 
   counts(): GrpcCallCounts {
@@ -36,7 +38,7 @@ export class CallOutcomes {
     let failed = 0;
     this.byCode.forEach((count, code) => {
       if (count === 0) return;
-      byCode[status[code] ?? String(code)] = count;
+      byCode[status[code]] = count;
       if (code === status.OK) ok += count;
       else failed += count;
     });

@@ -1,6 +1,6 @@
 import type { status } from '@grpc/grpc-js';
 import type { Attributes, Meter } from '@opentelemetry/api';
-import { statusName } from './grpc-code-names.js';
+import { codeSlot, statusName } from './grpc-code-names.js';
 import type {
   AttemptTraffic,
   ChannelReplacementReason,
@@ -122,10 +122,11 @@ class OtelMethodMetrics implements MethodMetricSink {
   }
 
   private statusAttributes(code: status): Attributes {
-    let attributes = this.withStatus[code];
+    const slot = codeSlot(code);
+    let attributes = this.withStatus[slot];
     if (attributes === undefined) {
-      attributes = { ...this.attributes, 'grpc.status': statusName(code) };
-      this.withStatus[code] = attributes;
+      attributes = { ...this.attributes, 'grpc.status': statusName(slot) };
+      this.withStatus[slot] = attributes;
     }
     return attributes;
   }

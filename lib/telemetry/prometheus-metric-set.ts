@@ -47,7 +47,7 @@ export interface MethodTally {
   started: number;
   sent: number;
   received: number;
-  /** Calls finished, by status code. */
+  /** Calls finished, by status code: one slot per gRPC code. */
   handled: number[];
 }
 
@@ -132,7 +132,7 @@ function createMetrics(
     function* () {
       for (const tally of tallies.values()) {
         for (let code = 0; code < tally.handled.length; code++) {
-          const value = tally.handled[code] ?? 0;
+          const value = tally.handled[code];
           if (value === 0) continue;
           const labels = { ...tally.labels, grpc_code: goCodeName(code) };
           yield { key: `${tally.key} ${code}`, labels, value };

@@ -1,7 +1,7 @@
 import type { status } from '@grpc/grpc-js';
 import type { Histogram, Registry } from 'prom-client';
 import type { GrpcPoolName } from '../interfaces/client-options.interface.js';
-import { goCodeName } from './grpc-code-names.js';
+import { codeSlot, goCodeName, GRPC_CODE_COUNT } from './grpc-code-names.js';
 import { PROMETHEUS_LATENCY_BUCKETS } from './histogram-buckets.js';
 import type {
   CallMessages,
@@ -82,7 +82,14 @@ class PrometheusMethodMetrics implements MethodMetricSink {
     const key = `${method.kind} ${method.path}`;
     let tally = metrics.tallies.get(key);
     if (tally === undefined) {
-      tally = { key, labels, started: 0, sent: 0, received: 0, handled: [] };
+      tally = {
+        key,
+        labels,
+        started: 0,
+        sent: 0,
+        received: 0,
+        handled: new Array<number>(GRPC_CODE_COUNT).fill(0),
+      };
       metrics.tallies.set(key, tally);
     }
     this.tally = tally;
@@ -117,7 +124,7 @@ class PrometheusMethodMetrics implements MethodMetricSink {
 
   callEnded(code: status, seconds: number, messages: CallMessages | undefined): void {
     const { tally } = this;
-    tally.handled[code] = (tally.handled[code] ?? 0) + 1;
+    tally.handled[codeSlot(code)]++;
     if (messages !== undefined) {
       tally.sent += messages.sent;
       tally.received += messages.received;

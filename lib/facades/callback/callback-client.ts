@@ -11,6 +11,8 @@ import type { ChannelPool } from '../../pool/channel-pool.js';
 import type { PooledChannel } from '../../pool/pooled-channel.js';
 import type { CatalogService } from '../../proto/service-catalog.js';
 import type { AbortableCall, CallAdmission } from '../../call/call-admission.js';
+import { wireStatus } from '../../call/wire-status.js';
+import { withWireStatusInterceptor } from '../../call/wire-status-interceptor.js';
 import type { PoolTelemetry } from '../../telemetry/pool-telemetry.js';
 
 type GrpcMethod = (...args: unknown[]) => {
@@ -43,8 +45,7 @@ export function createCallbackClient(
     let client = perChannel.get(channel);
     if (client === undefined) {
       client = new Constructor(channel.target, null as never, {
-        interceptors: channelOptions?.interceptors,
-        interceptor_providers: channelOptions?.interceptor_providers,
+        ...withWireStatusInterceptor(channelOptions),
         channelOverride: channel.client.getChannel(),
       });
       perChannel.set(channel, client);
@@ -72,13 +73,15 @@ export function createCallbackClient(
         const registered: AbortableCall = { abort: () => active.cancel() };
         admission.register(registered);
         active.on('status', (final) => {
-          pool.report(lease.channel, final.code);
+          // Normalised already, unless per-call interceptors replaced the pool's (see withWireStatusInterceptor).
+          const { code } = wireStatus(final.code, '');
+          pool.report(lease.channel, code);
           lease.release();
           admission.finished(registered);
           // One attempt, no traffic measured: these calls keep grpc-js's own (de)serializers.
           const ms = performance.now() - startedAt;
-          recorder.attemptEnded(final.code, ms, 0, undefined, undefined);
-          recorder.callEnded(final.code, ms);
+          recorder.attemptEnded(code, ms, 0, undefined, undefined);
+          recorder.callEnded(code, ms);
         });
         return active;
       } catch (error: unknown) {

@@ -1,0 +1,58 @@
+import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { GrpcPool } from '../lib/index.js';
+import { closeTestPool } from './support/close-test-pool.js';
+import { expectCountsAddUp } from './support/counts-add-up.js';
+import { createEchoPool, type EchoReply } from './support/echo-client.js';
+import { settlesWithin } from './support/hang-guard.js';
+import { askingFor, ODD_STATUSES, receivedNote } from './support/odd-status-calls.js';
+import {
+  ODD_STATUS_MESSAGE,
+  startOddStatusServer,
+  type OddStatusServer,
+} from './support/odd-status-server.js';
+
+/** Bounds each call, which takes milliseconds; only a hang ends there. */
+const HANG_GUARD_MS = 10_000;
+
+interface CallbackEcho {
+  echo(
+    request: { message: string },
+    metadata: Metadata,
+    callback: (error: ServiceError | null, reply?: EchoReply) => void,
+  ): unknown;
+}
+
+/** `getClientByServiceName()` hands grpc-js's own callbacks the same UNKNOWN, and counts it. */
+describe('a grpc-status outside 0..16 on a callback-style call', () => {
+  let server: OddStatusServer;
+  let pool: GrpcPool | undefined;
+
+  beforeAll(async () => {
+    server = await startOddStatusServer();
+  });
+  afterEach(async () => {
+    await closeTestPool(pool);
+    pool = undefined;
+  });
+  afterAll(async () => server.close());
+
+  it.each(ODD_STATUSES)(
+    'fails UNKNOWN with the original in details, for grpc-status %s',
+    async (odd) => {
+      pool = createEchoPool(server.address);
+      const client = pool.getClientByServiceName<CallbackEcho>('EchoService');
+      const error = await settlesWithin(
+        new Promise<ServiceError | null>((resolve) =>
+          client.echo({ message: 'x' }, askingFor(odd), (failed) => resolve(failed)),
+        ),
+        HANG_GUARD_MS,
+        `the callback call answered ${odd}`,
+      );
+      expect(error?.code).toBe(status.UNKNOWN);
+      expect(error?.details).toBe(`${ODD_STATUS_MESSAGE} (${receivedNote(odd)})`);
+      await expectCountsAddUp(pool);
+      expect(pool.stats().calls.byCode).toEqual({ UNKNOWN: 1 });
+    },
+  );
+});
