@@ -59,6 +59,7 @@ export class PooledCall
   private queued = false;
   /** Waiting out a backoff before the next attempt. */
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Takes the call out of the pool's queue; noop whenever it is not in it. */
   private withdraw: () => void = noop;
   /** The current attempt as call interceptors see it (only when there are any). */
   private attemptContext: GrpcCallContext | undefined;
@@ -132,8 +133,10 @@ export class PooledCall
     this.queued = true;
     this.recorder.askingForSlot(this.attempt === 1);
     this.beginning = true;
-    this.withdraw = this.context.pool.acquire(this.prepared.deadline, this, this.lastChannel);
+    const withdraw = this.context.pool.acquire(this.prepared.deadline, this, this.lastChannel);
     this.beginning = false;
+    // Granted or refused at once: the call never entered the queue.
+    if (this.queued) this.withdraw = withdraw;
   }
 
   grant(lease: Lease): void {
@@ -144,6 +147,8 @@ export class PooledCall
   private startAttempt(lease: Lease): void {
     // Granted inside begin(): the slot was free at once.
     const waitedMs = this.beginning ? 0 : this.recorder.waitedForSlot();
+    // The pool took the call out of its queue to grant it.
+    this.withdraw = noop;
     this.queued = false;
     this.call = undefined;
     this.heldHeaders = undefined;
@@ -270,6 +275,8 @@ export class PooledCall
   }
 
   private refused(error: ServiceError | Error): void {
+    // The pool took the call out of its queue to refuse it.
+    this.withdraw = noop;
     this.leaveQueue();
     this.fail(asServiceError(error));
   }
@@ -282,6 +289,10 @@ export class PooledCall
   private leaveQueue(): void {
     if (!this.queued) return;
     this.queued = false;
+    // Still in the pool's queue unless the pool granted or refused it: taken out here, once.
+    const withdraw = this.withdraw;
+    this.withdraw = noop;
+    withdraw();
     // Refused inside begin(): it never waited.
     if (!this.beginning) this.recorder.slotWaitEnded(this.recorder.waitedForSlot());
   }
@@ -376,7 +387,6 @@ export class PooledCall
     // Still queued, running or between attempts: the caller cancelled the call.
     const interrupted = this.queued || this.attemptOpen || this.retryTimer !== undefined;
     this.leaveQueue();
-    this.withdraw();
     clearTimeout(this.retryTimer);
     clearTimeout(this.hooksTimer);
     this.requests?.unsubscribe();
