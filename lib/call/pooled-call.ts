@@ -120,11 +120,12 @@ export class PooledCall
   /** The signal aborted. */
   aborted(): void {
     const reason = this.prepared.signal?.reason;
-    this.runInAsyncScope(
-      this.fail,
-      this,
-      new GrpcCallAbortedError(this.method.path, reason, 'while it ran'),
-    );
+    const when = this.queued
+      ? 'while it waited for a slot (queued)'
+      : this.retryTimer !== undefined
+        ? 'while it waited to retry'
+        : 'while it ran';
+    this.runInAsyncScope(this.fail, this, new GrpcCallAbortedError(this.method.path, reason, when));
   }
 
   /** Asks the pool for a slot; the attempt starts in `grant`, now or once a slot frees. */
