@@ -74,6 +74,7 @@ export class PooledCall
    * goes back if it never does.
    */
   private pendingRetry: PendingRetry | undefined;
+  /** Takes the call out of the pool's queue; noop whenever it is not in it. */
   private withdraw: () => void = noop;
   /** The current attempt as call interceptors see it (only when there are any). */
   private attemptContext: GrpcCallContext | undefined;
@@ -134,11 +135,12 @@ export class PooledCall
   /** The signal aborted. */
   aborted(): void {
     const reason = this.prepared.signal?.reason;
-    this.runInAsyncScope(
-      this.fail,
-      this,
-      new GrpcCallAbortedError(this.method.path, reason, 'while it ran'),
-    );
+    const when = this.queued
+      ? 'while it waited for a slot (queued)'
+      : this.retryTimer !== undefined
+        ? 'while it waited to retry'
+        : 'while it ran';
+    this.runInAsyncScope(this.fail, this, new GrpcCallAbortedError(this.method.path, reason, when));
   }
 
   /** Asks the pool for a slot; the attempt starts in `grant`, now or once a slot frees. */
@@ -147,8 +149,10 @@ export class PooledCall
     this.queued = true;
     this.recorder.askingForSlot(this.attempt === 0);
     this.beginning = true;
-    this.withdraw = this.context.pool.acquire(this.prepared.deadline, this, this.lastChannel);
+    const withdraw = this.context.pool.acquire(this.prepared.deadline, this, this.lastChannel);
     this.beginning = false;
+    // Granted or refused at once: the call never entered the queue.
+    if (this.queued) this.withdraw = withdraw;
   }
 
   grant(lease: Lease): void {
@@ -159,6 +163,8 @@ export class PooledCall
   private startAttempt(lease: Lease): void {
     // Granted inside begin(): the slot was free at once.
     const waitedMs = this.beginning ? 0 : this.recorder.waitedForSlot();
+    // The pool took the call out of its queue to grant it.
+    this.withdraw = noop;
     this.queued = false;
     this.call = undefined;
     this.heldHeaders = undefined;
@@ -291,6 +297,8 @@ export class PooledCall
   }
 
   private refused(error: ServiceError | Error): void {
+    // The pool took the call out of its queue to refuse it.
+    this.withdraw = noop;
     this.leaveQueue();
     this.fail(asServiceError(error));
   }
@@ -303,6 +311,10 @@ export class PooledCall
   private leaveQueue(): void {
     if (!this.queued) return;
     this.queued = false;
+    // Still in the pool's queue unless the pool granted or refused it: taken out here, once.
+    const withdraw = this.withdraw;
+    this.withdraw = noop;
+    withdraw();
     // Refused inside begin(): it never waited.
     if (!this.beginning) this.recorder.slotWaitEnded(this.recorder.waitedForSlot());
   }
@@ -397,7 +409,6 @@ export class PooledCall
     // Still queued, running or between attempts: the caller cancelled the call.
     const interrupted = this.queued || this.attemptOpen || this.retryTimer !== undefined;
     this.leaveQueue();
-    this.withdraw();
     this.abandonRetry();
     clearTimeout(this.hooksTimer);
     this.requests?.unsubscribe();

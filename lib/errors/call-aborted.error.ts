@@ -1,6 +1,13 @@
 import { status } from '@grpc/grpc-js';
 import { GrpcPoolCallError } from './grpc-call.error.js';
 
+/** Where the call was when its signal aborted, as its message says. */
+export type AbortedWhen =
+  | 'before it was sent'
+  | 'while it waited for a slot (queued)'
+  | 'while it waited to retry'
+  | 'while it ran';
+
 /**
  * The caller's `AbortSignal` ended the call. It is a CANCELLED gRPC error, so
  * `err.code` checks keep working, and it is named `AbortError`, as `fetch`'s
@@ -9,7 +16,7 @@ import { GrpcPoolCallError } from './grpc-call.error.js';
  * @publicApi
  */
 export class GrpcCallAbortedError extends GrpcPoolCallError {
-  constructor(method: string, reason: unknown, when: 'before it was sent' | 'while it ran') {
+  constructor(method: string, reason: unknown, when: AbortedWhen) {
     super(status.CANCELLED, `${method} was aborted by its AbortSignal ${when}${why(reason)}`);
     this.name = 'AbortError';
     this.cause = reason;

@@ -142,6 +142,11 @@ export class ChannelPool {
     return this.granter.size;
   }
 
+  /** Waiters the queue still holds, counted by walking it: equals `queued` (for tests). */
+  queueRetained(): number {
+    return this.granter.retained();
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }

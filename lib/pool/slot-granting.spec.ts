@@ -182,4 +182,43 @@ describe('the slot queue', () => {
     jest.advanceTimersByTime(10_000);
     expect(waiting.answers).toHaveLength(1);
   });
+
+  it('keeps none of the waiters that gave up while no slot freed, and serves the next in order', () => {
+    const { pool, lease } = fullPool({ maxQueued: 2_000 });
+    const gaveUp = Array.from({ length: 2_000 }, () => requester());
+    // Half reach acquireTimeoutMs, half withdraw (their caller cancelled or aborted).
+    const withdraws = gaveUp.map((waiting, i) =>
+      pool.acquire(i % 2 === 0 ? undefined : Date.now() + 500, waiting),
+    );
+    withdraws.forEach((withdraw, i) => i % 2 === 0 && withdraw());
+    jest.advanceTimersByTime(1000);
+    expect(pool.queued).toBe(0);
+    expect(pool.queueRetained()).toBe(0);
+    // Those that reached their deadline were told so; those that withdrew, nothing.
+    expect(gaveUp.map((w) => w.answers.length)).toEqual(gaveUp.map((_, i) => i % 2));
+    const next = requester();
+    pool.acquire(undefined, next);
+    expect(pool.queueRetained()).toBe(1);
+    lease.release();
+    expect(next.answers).toEqual([{ lease: expect.anything(), at: Date.now() }]);
+    expect(pool.queueRetained()).toBe(0);
+  });
+
+  it('a withdrawal after the waiter was granted or refused takes no other waiter out', () => {
+    const { pool, lease } = fullPool();
+    const [granted, timedOut, stillWaiting] = [requester(), requester(), requester()];
+    const withdrawGranted = pool.acquire(undefined, granted);
+    const withdrawTimedOut = pool.acquire(Date.now() + 100, timedOut);
+    jest.advanceTimersByTime(100);
+    lease.release();
+    pool.acquire(undefined, stillWaiting);
+    withdrawGranted();
+    withdrawTimedOut();
+    expect(pool.queued).toBe(1);
+    expect(pool.queueRetained()).toBe(1);
+    expect(granted.answers).toHaveLength(1);
+    expect(timedOut.answers.map((a) => a.code)).toEqual([status.DEADLINE_EXCEEDED]);
+    granted.answers[0].lease!.release();
+    expect(stillWaiting.answers).toEqual([{ lease: expect.anything(), at: Date.now() }]);
+  });
 });

@@ -26,7 +26,16 @@ export class SlotGranter {
     return this.queue.size;
   }
 
-  /** Queues `requester` (or rejects it when the queue is full); returns a function that withdraws it. */
+  /** Waiters the queue still holds, counted by walking it (equals `size`; for tests). */
+  retained(): number {
+    return this.queue.retained();
+  }
+
+  /**
+   * Queues `requester` (or rejects it when the queue is full); returns a
+   * function that withdraws it while it waits. A requester that was granted or
+   * rejected has left already: its caller drops the function then.
+   */
   enqueue(deadline: number | undefined, requester: SlotRequester): () => void {
     const { label, limits } = this.config;
     if (this.queue.size >= limits.maxQueued) {

@@ -1,44 +1,46 @@
 import type { SlotWaiter } from './slot-waiter.js';
 
 /**
- * First-in, first-out queue of waiting calls with removal from the middle
- * (a waiter whose caller gave up). A head index keeps `shift` O(1) amortised.
+ * First-in, first-out queue of waiting calls with removal from the middle (a
+ * waiter whose caller gave up). A doubly-linked list threaded through the
+ * waiters: push, shift and remove are O(1), and a waiter that leaves is
+ * unlinked at once, so the queue holds exactly the waiters still in it
+ * (however many gave up while no slot freed), and a second removal of the
+ * same waiter is a cheap `false`.
  */
 export class SlotQueue {
-  private items: (SlotWaiter | undefined)[] = [];
-  private head = 0;
+  private head: SlotWaiter | undefined;
+  private tail: SlotWaiter | undefined;
   private count = 0;
 
   get size(): number {
     return this.count;
   }
 
+  /** Whether `waiter` is in this queue now. */
+  has(waiter: SlotWaiter): boolean {
+    return waiter.links?.queue === this;
+  }
+
   push(waiter: SlotWaiter): void {
-    this.items.push(waiter);
+    if (waiter.links !== undefined) throw new Error('a slot waiter is already queued');
+    waiter.links = { queue: this, previous: this.tail, next: undefined };
+    if (this.tail === undefined) this.head = waiter;
+    else this.tail.links!.next = waiter;
+    this.tail = waiter;
     this.count++;
   }
 
   shift(): SlotWaiter | undefined {
-    while (this.head < this.items.length) {
-      const waiter = this.items[this.head];
-      this.items[this.head++] = undefined;
-      if (waiter !== undefined) {
-        this.count--;
-        this.compact();
-        return waiter;
-      }
-    }
-    this.items = [];
-    this.head = 0;
-    return undefined;
+    const waiter = this.head;
+    if (waiter !== undefined) this.unlink(waiter);
+    return waiter;
   }
 
   /** Removes a waiter that gave up; false if it was already granted or removed. */
   remove(waiter: SlotWaiter): boolean {
-    const index = this.items.indexOf(waiter, this.head);
-    if (index < 0) return false;
-    this.items[index] = undefined;
-    this.count--;
+    if (!this.has(waiter)) return false;
+    this.unlink(waiter);
     return true;
   }
 
@@ -47,10 +49,24 @@ export class SlotQueue {
     for (let waiter = this.shift(); waiter !== undefined; waiter = this.shift()) each(waiter);
   }
 
-  private compact(): void {
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
+  /**
+   * Waiters reachable from the queue, counted by walking it: what it keeps
+   * alive, which must equal `size` (for tests; O(n)).
+   */
+  retained(): number {
+    let reachable = 0;
+    for (let waiter = this.head; waiter !== undefined; waiter = waiter.links!.next) reachable++;
+    return reachable;
+  }
+
+  private unlink(waiter: SlotWaiter): void {
+    const { previous, next } = waiter.links!;
+    if (previous === undefined) this.head = next;
+    else previous.links!.next = next;
+    if (next === undefined) this.tail = previous;
+    else next.links!.previous = previous;
+    // Cleared, so a waiter that left keeps no neighbour alive, and can never be removed twice.
+    waiter.links = undefined;
+    this.count--;
   }
 }
