@@ -363,6 +363,52 @@ describe('Prometheus metrics (prom-client)', () => {
     expect(await valueOf(registry, 'grpc_pool_slot_acquisitions_total', { pool: 'TWIN' })).toBe(2);
   });
 
+  it('a pool re-created under a closed one’s name reports its own hit rate; the slot counters keep both', async () => {
+    const registry = new Registry();
+    const reused = (): GrpcPool =>
+      createEchoPool(server.address, {
+        name: 'REUSED',
+        prometheus: { registry },
+        pool: { minChannels: 1, maxChannels: 1, maxConcurrentCallsPerChannel: 1 },
+      });
+    const first = reused();
+    pool = first; // closed after the test even if it fails
+    const echo = first.getService<EchoService>('EchoService');
+    // The holder keeps the only slot until the test ends its request stream: three calls miss.
+    const holdRequests = new Subject<{ message: string }>();
+    const holder = firstValueFrom(echo.collect(holdRequests));
+    const waiting = [1, 2, 3].map((i) => firstValueFrom(echo.echo({ message: `w${i}` })));
+    try {
+      await waitFor(() => first.stats().queued === 3, HANG_GUARD_MS, 'three calls to queue');
+    } finally {
+      holdRequests.complete();
+    }
+    await Promise.all([holder, ...waiting]);
+    const firstStats = first.stats();
+    expect(firstStats.hitRate).toBeLessThanOrEqual(0.25);
+    await closeTestPool(first);
+
+    const second = reused();
+    pool = second;
+    await waitFor(
+      () => second.stats().channels.some((c) => c.state === 'READY'),
+      HANG_GUARD_MS,
+      'the new pool READY',
+    );
+    const again = second.getService<EchoService>('EchoService');
+    for (let i = 0; i < 4; i++) await firstValueFrom(again.echo({ message: `h${i}` }));
+    const secondStats = second.stats();
+    expect(secondStats.hitRate).toBe(1);
+
+    expect(await valueOf(registry, 'grpc_pool_hit_rate', { pool: 'REUSED' })).toBe(
+      secondStats.hitRate,
+    );
+    // Counters are totals: the closed pool's four slots stay counted under the name.
+    expect(await valueOf(registry, 'grpc_pool_slot_acquisitions_total', { pool: 'REUSED' })).toBe(
+      8,
+    );
+  });
+
   it.each([
     [{ registry: {} }, /prometheus\.registry must be a prom-client Registry/],
     [{ buckets: [0.1, 0.05] }, /prometheus\.buckets\[1\] must be .* greater than 0\.1/],

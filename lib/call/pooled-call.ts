@@ -1,7 +1,6 @@
 import { status, type Metadata, type ServiceError } from '@grpc/grpc-js';
 import { AsyncResource } from 'node:async_hooks';
 import type { Unsubscribable } from 'rxjs';
-import { GrpcCallAbortedError } from '../errors/call-aborted.error.js';
 import { attachStatusDetails } from '../details/attach-status-details.js';
 import { retryInfoDelayMs } from '../details/retry-info-delay.js';
 import { MAX_DURATION_MS } from '../options/option-rules.js';
@@ -16,6 +15,7 @@ import type { PoolMethod } from '../proto/service-catalog.js';
 import type { GrpcCallContext } from '../interfaces/call-interceptor.interface.js';
 import { CallRecorder } from '../telemetry/call-recorder.js';
 import type { MethodTelemetry } from '../telemetry/method-telemetry.js';
+import { abortFailure } from './abort-failure.js';
 import { unwatchAbort, watchAbort, type AbortWatcher } from './abort-watch.js';
 import { asServiceError } from './as-service-error.js';
 import { runAfterAttempt, runBeforeAttempt } from './attempt-interceptors.js';
@@ -117,9 +117,7 @@ export class PooledCall
     const { signal } = this.prepared;
     if (signal !== undefined) {
       if (signal.aborted) {
-        return this.fail(
-          new GrpcCallAbortedError(this.method.path, signal.reason, 'before it was sent'),
-        );
+        return this.fail(abortFailure(this.method.path, signal.reason, 'before it was sent'));
       }
       try {
         watchAbort(signal, this);
@@ -140,7 +138,7 @@ export class PooledCall
       : this.retryTimer !== undefined
         ? 'while it waited to retry'
         : 'while it ran';
-    this.runInAsyncScope(this.fail, this, new GrpcCallAbortedError(this.method.path, reason, when));
+    this.runInAsyncScope(this.fail, this, abortFailure(this.method.path, reason, when));
   }
 
   /** Asks the pool for a slot; the attempt starts in `grant`, now or once a slot frees. */

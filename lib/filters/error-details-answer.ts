@@ -2,11 +2,11 @@ import type { ServiceError } from '@grpc/grpc-js';
 import { statusDetailsOf } from '../details/attach-status-details.js';
 import type {
   GrpcBadRequest,
-  GrpcDuration,
   GrpcErrorInfo,
   GrpcRetryInfo,
   GrpcStatusDetail,
 } from '../interfaces/status-details.interface.js';
+import { retryAfterSeconds } from './retry-after.js';
 
 /** What the server's rich error details add to an HTTP answer. */
 export interface DetailsAnswer {
@@ -14,7 +14,7 @@ export interface DetailsAnswer {
   fieldViolations?: { field: string; description: string }[];
   /** An `ErrorInfo`'s machine-readable reason (`OUT_OF_STOCK`). */
   reason?: string;
-  /** A `RetryInfo`'s delay in whole seconds, for `Retry-After` on a 429 or 503. */
+  /** A `RetryInfo`'s delay in whole seconds (at most a day), for `Retry-After` on a 429 or 503. */
   retryAfterSeconds?: number;
 }
 
@@ -25,13 +25,6 @@ function find<T extends GrpcStatusDetail>(
   name: string,
 ): T | undefined {
   return details.find((detail) => detail['@type'] === `${RPC}${name}`) as T | undefined;
-}
-
-/** Whole seconds, rounded up (Retry-After takes no fractions), or undefined for a delay that is not one. */
-function wholeSeconds(delay: GrpcDuration | null | undefined): number | undefined {
-  if (delay === null || delay === undefined) return undefined;
-  const seconds = delay.seconds + delay.nanos / 1e9;
-  return Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : undefined;
 }
 
 /**
@@ -58,7 +51,9 @@ export function detailsAnswer(
   const reason = find<GrpcErrorInfo>(details, 'ErrorInfo')?.reason;
   if (showReason && reason) answer.reason = reason;
   if (httpStatus === 429 || httpStatus === 503) {
-    answer.retryAfterSeconds = wholeSeconds(find<GrpcRetryInfo>(details, 'RetryInfo')?.retryDelay);
+    answer.retryAfterSeconds = retryAfterSeconds(
+      find<GrpcRetryInfo>(details, 'RetryInfo')?.retryDelay,
+    );
   }
   return answer;
 }

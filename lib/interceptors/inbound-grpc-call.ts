@@ -1,4 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
+import { inboundCallEnd } from './inbound-call-end.js';
 
 /** The inbound call a Nest gRPC handler serves: its deadline, and its cancellation. */
 export interface InboundGrpcCall {
@@ -46,19 +47,20 @@ export function inboundGrpcCall(context: ExecutionContext): InboundGrpcCall | un
 }
 
 /**
- * A signal that aborts when the inbound call is cancelled by its client
- * (or was already), and the way to stop watching once the handler is done.
+ * A signal that aborts when the inbound call ends before its handler does
+ * (or had already): cancelled by its client, or its deadline passed, which
+ * the reason tells apart (`inboundCallEnd`). And the way to stop watching
+ * once the handler is done.
  */
 export function watchCancellation(call: InboundGrpcCall): {
   signal: AbortSignal;
   release: () => void;
 } {
   const controller = new AbortController();
-  // grpc-js also emits 'cancelled' as a finished call's stream closes: `cancelled` tells them apart.
+  // grpc-js also emits 'cancelled' (with `cancelled` set) as an answered call's stream closes:
+  // by then the handler is done and `release` has removed this listener.
   const cancelled = (): void => {
-    if (call.cancelled) {
-      controller.abort(new Error('the inbound gRPC call was cancelled by its client'));
-    }
+    if (call.cancelled) controller.abort(inboundCallEnd(call.deadline, Date.now()));
   };
   if (call.cancelled) cancelled();
   else call.on('cancelled', cancelled);

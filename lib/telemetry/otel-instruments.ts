@@ -111,7 +111,7 @@ function observePools(
       }
       result.observe(inFlight, reading.inFlight, pool);
       result.observe(queued, reading.queued, pool);
-      result.observe(rate, hitRate(reading.slots), pool);
+      result.observe(rate, hitRate(reading.liveSlots), pool);
     }
   };
   const observables: Observable[] = [

@@ -9,8 +9,10 @@ export interface PoolReading {
   channels: Record<GrpcChannelState, number>;
   inFlight: number;
   queued: number;
-  /** Never decrease: a closed pool's slots stay counted under its name. */
+  /** Never decrease: a closed pool's slots stay counted under its name. What counters read. */
   slots: { total: number; hits: number };
+  /** The open pools' own slots, none of a closed pool's. What gauges (the hit rate) read. */
+  liveSlots: { total: number; hits: number };
 }
 
 /**
@@ -19,7 +21,9 @@ export interface PoolReading {
  * (the same name in two modules, an app and its hot-reloaded successor
  * overlapping) are summed into one reading, as their series would clash;
  * and a pool that closes leaves its slot counts behind, so counters never
- * go down (Prometheus would read a drop as a counter reset).
+ * go down (Prometheus would read a drop as a counter reset). Gauges read the
+ * open pools only: a pool re-created under a closed one's name reports its
+ * own hit rate, not one mixed with its predecessor's.
  */
 export class PoolSourceSet {
   private readonly live = new Set<PoolGaugeSource>();
@@ -57,6 +61,8 @@ export class PoolSourceSet {
       const { total, hits } = source.acquisitions();
       reading.slots.total += total;
       reading.slots.hits += hits;
+      reading.liveSlots.total += total;
+      reading.liveSlots.hits += hits;
     }
     return [...byName.values()];
   }
@@ -70,6 +76,7 @@ function emptyReading(poolName: string): PoolReading {
     inFlight: 0,
     queued: 0,
     slots: { total: 0, hits: 0 },
+    liveSlots: { total: 0, hits: 0 },
   };
 }
 

@@ -252,7 +252,7 @@ function createGauges(client: PromClient, registers: Registry[], sources: PoolSo
   perPool(
     'grpc_pool_hit_rate',
     'Share of slot requests served at once on a READY channel, since the pool opened.',
-    (r) => hitRate(r.slots),
+    (r) => hitRate(r.liveSlots),
   );
   slotCounter(
     'grpc_pool_slot_acquisitions_total',
