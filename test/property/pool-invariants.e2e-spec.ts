@@ -1,12 +1,14 @@
 import { afterAll, describe, it } from '@jest/globals';
+import { DNS_FLEET, SINGLE_BACKEND } from '../support/property/flavours.js';
 import { checkSequences } from '../support/property/property-runner.js';
 import { deferred, runSequence } from '../support/property/run-sequence.js';
 
-// Random sequences of calls (four kinds, two facades), deadlines, aborts, server failures, odd
-// wire statuses, resets, holds, a backend dying and coming back, and close(), against a real
-// pool on a real server; after each sequence, the invariants of run-sequence.ts. A bounded
-// budget here; test/heavy/property/ runs the same harness longer. A failure prints its replay.
+// Random sequences of calls (four kinds, two facades), deadlines, aborts, server failures,
+// resets, holds, backends dying and coming back, DNS answers moving, and close(), against a real
+// pool on real servers; after each sequence, the invariants of run-sequence.ts. A bounded budget
+// here; test/heavy/property/ runs the same harness longer. A failure prints its replay.
 const BUDGET = { numRuns: 20, maxOperations: 20, timeLimitMs: 40_000 };
+const TEST_TIMEOUT_MS = 60_000;
 
 describe('pool invariants under random operations', () => {
   afterAll(() => {
@@ -15,7 +17,21 @@ describe('pool invariants under random operations', () => {
       process.stdout.write(`deferred findings:\n  ${deferred.join('\n  ')}\n`);
   });
 
-  it('every call settles once, with an allowed code; counts add up; caps hold; close() leaves nothing', async () => {
-    await checkSequences('pool-invariants', BUDGET, runSequence);
-  }, 120_000);
+  it(
+    'one backend: every call settles once with an allowed code; counts add up; caps hold; close() leaves nothing',
+    async () => {
+      await checkSequences('single-backend', BUDGET, (ops) => runSequence(SINGLE_BACKEND, ops));
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a DNS fleet whose answer moves: the same invariants (the channel cap once CHECK_CHANNEL_CAP_WITH_DNS is on)',
+    async () => {
+      await checkSequences('dns-fleet', { ...BUDGET, fleetSize: DNS_FLEET.fleetSize }, (ops) =>
+        runSequence(DNS_FLEET, ops),
+      );
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

@@ -8,6 +8,13 @@ import { codeName, type CallRecord } from './call-record.js';
 // enabled once case 9 (abort stops a `for await` at once) is fixed
 export const CHECK_NO_MESSAGE_AFTER_ABORT = false;
 
+/**
+ * With a DNS fleet, today's main opens a channel per address past maxChannels (subset rotation,
+ * DNS moves, failing addresses): the cap breaches are reported as deferred findings until then.
+ */
+// enabled once cases 6-8 (DNS, subset and failure growth never above maxChannels) are fixed
+export const CHECK_CHANNEL_CAP_WITH_DNS = false;
+
 const describeAllowed = (record: CallRecord): string =>
   [...record.allowed].map(([code, why]) => `${codeName(code)} (${why})`).join(', ') || 'nothing';
 

@@ -55,7 +55,9 @@ export type Operation =
   /** Lets the event loop turn (ms 0: one setImmediate), so calls move on between operations. */
   | { op: 'pause'; ms: number }
   /** `close()` without waiting: the pool drains while the run goes on. */
-  | { op: 'close' };
+  | { op: 'close' }
+  /** The DNS name answers with these backends now (an index past the fleet: a dead address). */
+  | { op: 'dnsMove'; backends: number[] };
 
 /** Above every valid deadline: grpc-js cannot send it. */
 const MAX_DURATION_MS = 2_147_483_647;
@@ -115,7 +117,7 @@ export const callArb: fc.Arbitrary<CallOperation> = fc.record({
   abort: fc.constantFrom<Abort>('none', 'none', 'before', 'own', 'shared'),
 });
 
-export const operationArb: fc.Arbitrary<Operation> = fc.oneof(
+const commonOperations = [
   { weight: 10, arbitrary: callArb },
   { weight: 2, arbitrary: fc.constant({ op: 'release' } as const) },
   {
@@ -130,7 +132,16 @@ export const operationArb: fc.Arbitrary<Operation> = fc.oneof(
     arbitrary: fc.constantFrom(0, 5, 30).map((ms) => ({ op: 'pause', ms }) as const),
   },
   { weight: 1, arbitrary: fc.constant({ op: 'close' } as const) },
-);
+];
+
+/** `fleetSize`: with a DNS fleet of that many backends, the name's answer moves too. */
+export function operationArb(fleetSize: number | undefined): fc.Arbitrary<Operation> {
+  if (fleetSize === undefined) return fc.oneof(...commonOperations);
+  const dnsMove = fc
+    .uniqueArray(fc.nat({ max: fleetSize }), { minLength: 1, maxLength: fleetSize + 1 })
+    .map((backends) => ({ op: 'dnsMove', backends }) as const);
+  return fc.oneof(...commonOperations, { weight: 3, arbitrary: dnsMove });
+}
 
 /**
  * Calls that may last until close() (held for ever, with no deadline that can pass in a run and
@@ -147,10 +158,10 @@ export const mayLastUntilClose = (operation: Operation): boolean =>
     (operation.deadline.is === 'valid' && operation.deadline.label === 'huge')) &&
   operation.abort !== 'before';
 
-/** A sequence of at most `maxLength` operations. */
-export function sequenceArb(maxLength: number): fc.Arbitrary<Operation[]> {
+/** A sequence of at most `maxLength` operations (`fleetSize`: see operationArb). */
+export function sequenceArb(maxLength: number, fleetSize?: number): fc.Arbitrary<Operation[]> {
   return fc
-    .array(operationArb, { minLength: 1, maxLength, size: 'max' })
+    .array(operationArb(fleetSize), { minLength: 1, maxLength, size: 'max' })
     .filter((ops) => ops.filter(mayLastUntilClose).length <= MAX_STUCK_CALLS);
 }
 
@@ -177,6 +188,8 @@ export function describeOperation(operation: Operation): string {
       return `abortCall #${operation.nth}`;
     case 'pause':
       return `pause ${operation.ms}ms`;
+    case 'dnsMove':
+      return `dnsMove [${operation.backends.join(',')}]`;
     default:
       return operation.op;
   }

@@ -13,6 +13,8 @@ export interface PoolLimits {
  */
 export class PoolSampler {
   readonly breaches: string[] = [];
+  /** Breaches of the channel cap, kept apart when the run defers them (CHECK_CHANNEL_CAP_WITH_DNS). */
+  readonly channelBreaches: string[] = [];
   samples = 0;
   private pool: GrpcPool | undefined;
 
@@ -36,15 +38,18 @@ export class PoolSampler {
     const { maxChannels, maxConcurrentCallsPerChannel } = this.limits;
     if (channels.length > maxChannels) {
       this.breach(
+        this.channelBreaches,
         `${channels.length} channels > maxChannels ${maxChannels} at ${where}: ` +
           channels.map((c) => `${c.target} ${c.state} (${c.inFlight} in flight)`).join(', '),
       );
     }
     const slots = maxChannels * maxConcurrentCallsPerChannel;
-    if (inFlight > slots) this.breach(`${inFlight} in flight > ${slots} slots at ${where}`);
+    if (inFlight > slots) {
+      this.breach(this.breaches, `${inFlight} in flight > ${slots} slots at ${where}`);
+    }
   }
 
-  private breach(text: string): void {
-    if (this.breaches.length < 10) this.breaches.push(text);
+  private breach(list: string[], text: string): void {
+    if (list.length < 10) list.push(text);
   }
 }

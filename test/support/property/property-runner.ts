@@ -19,6 +19,8 @@ export interface PropertyBudget {
   maxOperations: number;
   /** Stop generating (and shrinking) after this long; a bound, not a measure. */
   timeLimitMs: number;
+  /** With a DNS fleet of this many backends, sequences also move the name's answer. */
+  fleetSize?: number;
 }
 
 function seedFromEnvironment(): { seed: number; path: string | undefined } {
@@ -43,14 +45,17 @@ export async function checkSequences(
   log(
     `${name}: start seed=${seed}${path === undefined ? '' : ` path=${path}`} numRuns=${budget.numRuns}`,
   );
-  const details = await fc.check(fc.asyncProperty(sequenceArb(budget.maxOperations), run), {
-    seed,
-    path,
-    numRuns: budget.numRuns,
-    interruptAfterTimeLimit: budget.timeLimitMs,
-    // A path replays one case: run it alone.
-    endOnFailure: path !== undefined,
-  });
+  const details = await fc.check(
+    fc.asyncProperty(sequenceArb(budget.maxOperations, budget.fleetSize), run),
+    {
+      seed,
+      path,
+      numRuns: budget.numRuns,
+      interruptAfterTimeLimit: budget.timeLimitMs,
+      // A path replays one case: run it alone.
+      endOnFailure: path !== undefined,
+    },
+  );
   if (!details.failed) {
     log(
       `${name}: passed ${details.numRuns} runs seed=${seed}${details.interrupted ? ' (interrupted by the time limit)' : ''}`,

@@ -1,6 +1,7 @@
 import { startEchoServer, type EchoServer } from '../echo-server.js';
 import { startTcpProxy, type TcpProxy } from '../tcp-proxy.js';
 import { startWireFront, type WireFront } from '../wire-front.js';
+import type { PropertyBackend } from './backend.js';
 
 /**
  * The backend of a property run: a real grpc-js echo server behind the raw HTTP/2 front (odd
@@ -9,16 +10,7 @@ import { startWireFront, type WireFront } from '../wire-front.js';
  * restart cheap enough for a run of 20 operations; test/support/echo-process.ts is the real
  * child process, for the tests about processes.
  */
-export interface SingleBackend {
-  /** Where the pool connects: the proxy. */
-  address: string;
-  front: WireFront;
-  down(): Promise<void>;
-  up(): Promise<void>;
-  close(): Promise<void>;
-}
-
-export async function startSingleBackend(): Promise<SingleBackend> {
+export async function startSingleBackend(): Promise<PropertyBackend> {
   let server: EchoServer | undefined;
   let front: WireFront | undefined;
   let proxy: TcpProxy | undefined;
@@ -33,8 +25,9 @@ export async function startSingleBackend(): Promise<SingleBackend> {
   const parts = { server, front, proxy };
   let isDown = false;
   return {
-    address: parts.proxy.address,
-    front: parts.front,
+    target: parts.proxy.address,
+    release: () => parts.front.release(),
+    stopHolding: () => parts.front.stopHolding(),
     down: async () => {
       if (isDown) return;
       isDown = true;
