@@ -26,7 +26,7 @@ describe('pool invariants under random operations', () => {
   );
 
   it(
-    'a DNS fleet whose answer moves: the same invariants (the channel cap once CHECK_CHANNEL_CAP_WITH_DNS is on)',
+    'a DNS fleet whose answer moves: the same invariants (the caps once CHECK_CAPS_WITH_DNS is on)',
     async () => {
       await checkSequences('dns-fleet', { ...BUDGET, fleetSize: DNS_FLEET.fleetSize }, (ops) =>
         runSequence(DNS_FLEET, ops),

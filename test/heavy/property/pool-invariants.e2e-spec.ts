@@ -25,7 +25,7 @@ describe('pool invariants under random operations (heavy)', () => {
   );
 
   it(
-    'a DNS fleet whose answer moves: the same invariants (the channel cap once CHECK_CHANNEL_CAP_WITH_DNS is on)',
+    'a DNS fleet whose answer moves: the same invariants (the caps once CHECK_CAPS_WITH_DNS is on)',
     async () => {
       await checkSequences(
         'dns-fleet-heavy',

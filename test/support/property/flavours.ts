@@ -1,12 +1,12 @@
 import { FLEET_SIZE, startDnsBackends } from './dns-backends.js';
-import { CHECK_CHANNEL_CAP_WITH_DNS } from './invariants.js';
+import { CHECK_CAPS_WITH_DNS } from './invariants.js';
 import type { RunFlavour } from './run-sequence.js';
 import { startSingleBackend } from './single-backend.js';
 
 /** One backend behind a raw HTTP/2 front and a TCP proxy that can die. */
 export const SINGLE_BACKEND: RunFlavour = {
   startBackend: startSingleBackend,
-  checksChannelCap: true,
+  checksCaps: true,
 };
 
 /**
@@ -15,7 +15,7 @@ export const SINGLE_BACKEND: RunFlavour = {
  */
 export const DNS_FLEET: RunFlavour & { fleetSize: number } = {
   startBackend: startDnsBackends,
-  checksChannelCap: CHECK_CHANNEL_CAP_WITH_DNS,
+  checksCaps: CHECK_CAPS_WITH_DNS,
   pool: { dns: { refreshIntervalMs: 100 } },
   fleetSize: FLEET_SIZE,
 };

@@ -9,11 +9,12 @@ import { codeName, type CallRecord } from './call-record.js';
 export const CHECK_NO_MESSAGE_AFTER_ABORT = false;
 
 /**
- * With a DNS fleet, today's main opens a channel per address past maxChannels (subset rotation,
- * DNS moves, failing addresses): the cap breaches are reported as deferred findings until then.
+ * With a DNS fleet, today's main opens channels past maxChannels (subset rotation, DNS moves,
+ * failing addresses), and each brings its own slots, so in-flight passes the slots too: these
+ * breaches are reported as deferred findings until then.
  */
 // enabled once cases 6-8 (DNS, subset and failure growth never above maxChannels) are fixed
-export const CHECK_CHANNEL_CAP_WITH_DNS = false;
+export const CHECK_CAPS_WITH_DNS = false;
 
 const describeAllowed = (record: CallRecord): string =>
   [...record.allowed].map(([code, why]) => `${codeName(code)} (${why})`).join(', ') || 'nothing';

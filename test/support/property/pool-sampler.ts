@@ -12,9 +12,8 @@ export interface PoolLimits {
  * A breach is kept with where it was seen; the run reports the first ones.
  */
 export class PoolSampler {
+  /** Breaches of maxChannels and of the slots (maxChannels x maxConcurrentCallsPerChannel). */
   readonly breaches: string[] = [];
-  /** Breaches of the channel cap, kept apart when the run defers them (CHECK_CHANNEL_CAP_WITH_DNS). */
-  readonly channelBreaches: string[] = [];
   samples = 0;
   private pool: GrpcPool | undefined;
 
@@ -38,7 +37,7 @@ export class PoolSampler {
     const { maxChannels, maxConcurrentCallsPerChannel } = this.limits;
     if (channels.length > maxChannels) {
       this.breach(
-        this.channelBreaches,
+        this.breaches,
         `${channels.length} channels > maxChannels ${maxChannels} at ${where}: ` +
           channels.map((c) => `${c.target} ${c.state} (${c.inFlight} in flight)`).join(', '),
       );

@@ -154,10 +154,9 @@ class Run {
     await sleep(SECOND_SETTLEMENT_GRACE_MS);
   }
 
-  violations(checksChannelCap: boolean): string[] {
+  violations(checksCaps: boolean): string[] {
     return [
-      ...this.sampler.breaches,
-      ...(checksChannelCap ? this.sampler.channelBreaches : []),
+      ...(checksCaps ? this.sampler.breaches : []),
       ...this.records.flatMap(callViolations),
       ...closedPoolViolations(this.pool.stats()),
     ];
@@ -167,8 +166,8 @@ class Run {
 /** What a property drives: its backend, and the pool options that go with it. */
 export interface RunFlavour {
   startBackend(): Promise<PropertyBackend>;
-  /** The channel cap is checked (true), or its breaches are deferred findings (known cases). */
-  checksChannelCap: boolean;
+  /** The caps (channels, slots) are checked (true), or their breaches are deferred findings (known cases). */
+  checksCaps: boolean;
   pool?: Record<string, unknown>;
 }
 
@@ -202,8 +201,8 @@ export async function runSequence(flavour: RunFlavour, operations: Operation[]):
     }
     await run.finish();
     deferred.push(...deferredFindings(run.records));
-    if (!flavour.checksChannelCap) deferred.push(...sampler.channelBreaches.slice(0, 1));
-    const problems = run.violations(flavour.checksChannelCap);
+    if (!flavour.checksCaps) deferred.push(...sampler.breaches.slice(0, 1));
+    const problems = run.violations(flavour.checksCaps);
     if (problems.length > 0) {
       throw new InvariantError(
         `${problems.length} broken invariant(s):\n  ${problems.join('\n  ')}\n` +
