@@ -1,0 +1,77 @@
+import { startTestDnsServer, type TestDnsServer } from '../dns-server.js';
+import { startEchoServer, type EchoServer } from '../echo-server.js';
+import { startTcpProxy, type TcpProxy } from '../tcp-proxy.js';
+import { startWireFront, type WireFront } from '../wire-front.js';
+import type { PropertyBackend } from './backend.js';
+
+/** Backends on 127.0.0.2 .. 127.0.0.4 (Linux routes all of 127/8 to loopback). */
+export const FLEET_SIZE = 3;
+/** An address in the fleet's range where nothing listens: connections are refused. */
+const DEAD_IP = '127.0.0.9';
+const NAME = 'property-fleet.test';
+
+/**
+ * A fleet behind one DNS name, each backend as single-backend.ts builds one (echo server, raw
+ * front, TCP proxy, here on its own 127.0.0.x and the fleet's one port), and a real DNS server
+ * whose answer the run moves.
+ */
+export async function startDnsBackends(): Promise<PropertyBackend> {
+  const parts: { server: EchoServer; front: WireFront; proxy: TcpProxy }[] = [];
+  let dns: TestDnsServer | undefined;
+  const closeAll = async (): Promise<void> => {
+    await dns?.close();
+    for (const { proxy, front, server } of parts) {
+      await proxy.close();
+      await front.close();
+      await server.close();
+    }
+  };
+  try {
+    dns = await startTestDnsServer();
+    let port = 0;
+    for (let i = 0; i < FLEET_SIZE; i++) {
+      const server = await startEchoServer();
+      const front = await startWireFront(server.address).catch(async (error: unknown) => {
+        await server.close();
+        throw error;
+      });
+      const proxy = await startTcpProxy(front.address, { host: `127.0.0.${i + 2}`, port }).catch(
+        async (error: unknown) => {
+          await front.close();
+          await server.close();
+          throw error;
+        },
+      );
+      port = Number(proxy.address.split(':')[1]);
+      parts.push({ server, front, proxy });
+    }
+    const ipOf = (index: number): string => (index < FLEET_SIZE ? `127.0.0.${index + 2}` : DEAD_IP);
+    dns.set(NAME, { addresses: parts.map((_, i) => ipOf(i)), ttl: 1 });
+    const resolver = dns;
+    let isDown = false;
+    return {
+      target: `dns://${resolver.address}/${NAME}:${port}`,
+      release: () => parts.forEach((p) => p.front.release()),
+      stopHolding: () => parts.forEach((p) => p.front.stopHolding()),
+      down: async () => {
+        if (isDown) return;
+        isDown = true;
+        await Promise.all(parts.map((p) => p.proxy.down()));
+      },
+      up: async () => {
+        if (!isDown) return;
+        isDown = false;
+        await Promise.all(parts.map((p) => p.proxy.up()));
+      },
+      moveTo: (backends) => {
+        const addresses = [...new Set(backends.map(ipOf))];
+        resolver.set(NAME, { addresses, ttl: 1 });
+        return { deadAddress: addresses.includes(DEAD_IP) };
+      },
+      close: closeAll,
+    };
+  } catch (error: unknown) {
+    await closeAll();
+    throw error;
+  }
+}
