@@ -5,7 +5,7 @@ import { settlesWithin } from '../hang-guard.js';
 import { sleep, waitFor } from '../wait-for.js';
 import { CallRecord } from './call-record.js';
 import { expectAtStart, type RunState } from './expectations.js';
-import { callViolations, closedPoolViolations, deferredFindings } from './invariants.js';
+import { callViolations, closedPoolViolations } from './invariants.js';
 import {
   describeOperation,
   mayLastUntilClose,
@@ -200,7 +200,6 @@ export async function runSequence(flavour: RunFlavour, operations: Operation[]):
       await run.apply(operation);
     }
     await run.finish();
-    deferred.push(...deferredFindings(run.records));
     if (!flavour.checksCaps) deferred.push(...sampler.breaches.slice(0, 1));
     const problems = run.violations(flavour.checksCaps);
     if (problems.length > 0) {
