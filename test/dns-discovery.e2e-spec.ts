@@ -232,8 +232,8 @@ describe('the pool follows a DNS name (real DNS server, backends on 127.0.0.2-6)
       await load.stop();
     }
     expect(load.records.filter((r) => !r.ok)).toEqual([]);
-    // Never more than maxChannels serving at once; a moving channel's successor is the one extra.
-    expect(pool!.stats().channels.length).toBeLessThanOrEqual(3);
+    // Never more than maxChannels: at the cap, a moving channel retires before its successor opens.
+    expect(pool!.stats().channels.length).toBeLessThanOrEqual(2);
   });
 
   it('TLS to a resolved address checks the name in the certificate', async () => {

@@ -67,16 +67,24 @@ export class ChannelPool {
     const { limits } = config;
     const onReplaced: ChannelReplacedListener = (channel, reason, trouble, kind) =>
       this.config.onChannelReplaced?.(channel, reason, trouble, kind);
-    this.channels = new ChannelSet((id, target) => {
+    this.channels = new ChannelSet(limits.maxChannels, (id, target) => {
       const channel = config.createChannel(id, target, this.channelStateChanged);
       this.rotation.stamp(channel);
       return channel;
     });
-    this.rotation = new ChannelRotation(this.channels, limits.maxConnectionAgeMs, onReplaced);
+    this.rotation = new ChannelRotation(
+      this.channels,
+      limits.maxConnectionAgeMs,
+      onReplaced,
+      () => {
+        this.refill();
+        this.granter.grantWaiting();
+      },
+    );
     this.replacement = new ChannelReplacement(this.channels, this.rotation, {
       connectTimeoutMs: limits.connectTimeoutMs,
       isClosed: () => this.closed,
-      refill: () => this.open(),
+      refill: () => this.refill(),
       onReplaced,
     });
     this.growth = new PoolGrowth(this.channels, config, () => {
@@ -85,7 +93,13 @@ export class ChannelPool {
       this.rotation.startAgeSweep();
       if (config.addresses.subsetting) this.spread.startSubsetRotation(config.subsetRotationMs);
     });
-    this.spread = new ChannelSpread(this.channels, config.addresses, this.rotation, this.growth);
+    this.spread = new ChannelSpread(
+      this.channels,
+      config.addresses,
+      this.rotation,
+      this.growth,
+      () => this.refill(),
+    );
     this.idleSweep = new IdleSweep(this.channels, limits.idleTimeoutMs, () => this.growth.floor());
     this.selector = new ChannelSelector(this.channels, config, () =>
       this.replacement.replaceShutdown(),
@@ -216,6 +230,17 @@ export class ChannelPool {
     this.replacement.stop();
     this.granter.rejectAll();
     this.channels.closeAll();
+  }
+
+  /**
+   * Slots were freed (or may be): the successors owed a slot open first, to
+   * targets the pool still wants, then the floor.
+   */
+  private refill(): void {
+    if (this.closed) return;
+    const { addresses } = this.config;
+    this.rotation.openOwed((target) => addresses.wanted.includes(target));
+    this.open();
   }
 
   /** A slot now, if there is one; `waited`: the caller comes from the queue, so it is no hit. */

@@ -11,6 +11,7 @@ import { PooledChannel } from './pooled-channel.js';
 const { CONNECTING, READY, SHUTDOWN } = connectivityState;
 const CONNECT_TIMEOUT_MS = 10_000;
 const TARGET = '127.0.0.1:1';
+const MAX_CHANNELS = 4;
 
 class ScriptedChannel extends PooledChannel {
   scripted: connectivityState | undefined;
@@ -37,9 +38,8 @@ let replaced: { id: number; kind: string; reason: string; at: number }[];
 
 /** A channel in the pool in `state`. */
 function open(state: connectivityState): ScriptedChannel {
-  const channel = channels.newChannel(TARGET) as ScriptedChannel;
+  const channel = channels.open(TARGET) as ScriptedChannel;
   channel.scripted = state;
-  channels.add(channel);
   return channel;
 }
 
@@ -51,7 +51,7 @@ function fail(channel: ScriptedChannel, count: number): void {
 beforeEach(() => {
   jest.useFakeTimers();
   replaced = [];
-  channels = new ChannelSet((id, target) => {
+  channels = new ChannelSet(MAX_CHANNELS, (id, target) => {
     const channel = new ScriptedChannel(id, target, credentials.createInsecure(), {});
     // A successor connects at once in these tests.
     channel.scripted = READY;

@@ -91,12 +91,13 @@ export class ChannelReplacement {
     if (channel.retiring || channel.successor !== undefined) {
       // Calls waiting inside it fail as never sent (UNAVAILABLE), so they may be retried elsewhere.
       this.channels.removeAt(index);
+      // Its slot is free: the floor may want a channel where it was.
+      this.deps.refill();
       return;
     }
-    const replacement = this.channels.newChannel(channel.target);
-    this.channels.putAt(index, replacement);
-    // Calls waiting inside it fail as never sent (UNAVAILABLE), so they may be retried elsewhere.
-    channel.close();
+    // In its place, so the count never grows. Calls waiting inside it fail as never sent
+    // (UNAVAILABLE), so they may be retried elsewhere.
+    const replacement = this.channels.replaceAt(index);
     replacement.connect();
     this.deps.onReplaced(
       channel,

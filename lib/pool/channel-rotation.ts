@@ -6,17 +6,25 @@ import type { PooledChannel } from './pooled-channel.js';
 
 // Replacing a channel without failing its calls: the successor opens now, new
 // calls move to it once it is READY, and the old channel closes when its last
-// call has finished. Every channel is rotated at maxConnectionAgeMs (minus up
-// to 10% jitter, so channels opened together do not rotate together), and
-// ChannelReplacement rotates channels that keep failing the same way.
+// call has finished. A pool at maxChannels has no room for a successor: the
+// old channel retires first (no new calls; it closes once drained) and its
+// successor is owed the first slot that frees, so the pool never holds more
+// than its cap.
+// Every channel is rotated at maxConnectionAgeMs (minus up to 10% jitter, so
+// channels opened together do not rotate together), and ChannelReplacement
+// rotates channels that keep failing the same way.
 
 export class ChannelRotation {
   private ageSweep: NodeJS.Timeout | undefined;
+  /** Targets of successors that found no room, oldest first: each takes the next free slot. */
+  private readonly owed: string[] = [];
 
   constructor(
     private readonly channels: ChannelSet,
     private readonly maxConnectionAgeMs: number,
     private readonly onReplaced: ChannelReplacedListener,
+    /** Retired channels closed: the pool may open channels in their place. */
+    private readonly onSlotsFreed: () => void = () => undefined,
   ) {}
 
   /** Stamps a new channel with the time it is due for rotation. */
@@ -25,7 +33,11 @@ export class ChannelRotation {
     channel.retireAt = Date.now() + this.maxConnectionAgeMs * (1 - Math.random() * 0.1);
   }
 
-  /** Opens `channel`'s successor (to `target`, by default the same), unless it is already being replaced. */
+  /**
+   * Opens `channel`'s successor (to `target`, by default the same), unless it
+   * is already being replaced; at maxChannels, retires it first, and the
+   * successor opens in the first slot that frees.
+   */
   rotate(
     channel: PooledChannel,
     reason: string,
@@ -34,11 +46,16 @@ export class ChannelRotation {
     target = channel.target,
   ): void {
     if (channel.successor !== undefined || channel.retiring) return;
-    const successor = this.channels.newChannel(target);
-    channel.successor = successor;
-    this.channels.add(successor);
-    successor.connect();
+    const successor = this.channels.open(target);
     this.onReplaced(channel, reason, trouble, kind);
+    if (successor === undefined) {
+      this.owed.push(target);
+      this.channels.retire(channel);
+      this.closeDrained();
+      return;
+    }
+    channel.successor = successor;
+    successor.connect();
     // Nothing to hand over from a channel that cannot carry calls: waiting for its successor
     // to be READY would keep it open as long as the successor's backend is down, and in a
     // subset that moves on, every move would leave one more such channel behind.
@@ -61,14 +78,27 @@ export class ChannelRotation {
     this.closeDrained();
   }
 
+  /** Opens the successors owed, while the pool has room, to the targets `wanted` still holds. */
+  openOwed(wanted: (target: string) => boolean): void {
+    while (this.owed.length > 0 && this.channels.hasRoom) {
+      const target = this.owed.shift()!;
+      if (wanted(target)) this.channels.open(target)!.connect();
+    }
+  }
+
   /** Closes the retiring channels whose calls have all finished. */
   closeDrained(): void {
     if (this.channels.retiring === 0) return;
     const channels = this.channels.all;
+    let closed = 0;
     for (let i = channels.length - 1; i >= 0; i--) {
       const channel = channels[i];
-      if (channel.retiring && channel.inFlight === 0) this.channels.removeAt(i);
+      if (channel.retiring && channel.inFlight === 0) {
+        this.channels.removeAt(i);
+        closed++;
+      }
     }
+    if (closed > 0) this.onSlotsFreed();
   }
 
   /** Starts checking channels' age, unless `maxConnectionAgeMs` is 0 or it has started before. */
@@ -95,6 +125,7 @@ export class ChannelRotation {
 
   stop(): void {
     clearInterval(this.ageSweep);
+    this.owed.length = 0;
   }
 
   private isDue(channel: PooledChannel, now: number): boolean {

@@ -33,7 +33,10 @@ export class ChannelSelector {
     const count = channels.length;
     const cap = this.config.limits.maxConcurrentCallsPerChannel;
     let best: PooledChannel | undefined;
-    let bestRank: number = ChannelRank.Unusable;
+    // A retry's penalty may rank the failing channel it came from past Unusable: still a
+    // candidate, the last one. Were it none, the pool would grow for the retry, and a
+    // backend refusing every connection would get a new channel per attempt.
+    let bestRank = Infinity;
     let bestTrueRank = ChannelRank.Unusable;
     let sawShutdown = false;
     this.cursor = this.cursor + 1 >= count ? 0 : this.cursor + 1;
@@ -61,9 +64,15 @@ export class ChannelSelector {
     return { channel: best, rank: bestTrueRank };
   }
 
-  /** The channel with the fewest calls, full or not: for a call that cannot wait. */
+  /**
+   * The channel with the fewest calls, full or not: for a call that cannot
+   * wait. One still taking calls if there is one: a retiring channel may be
+   * on an address discovery has dropped.
+   */
   leastLoaded(): PooledChannel {
-    return this.channels.all.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+    const all = this.channels.all;
+    const serving = all.filter((channel) => !channel.retiring);
+    return (serving.length > 0 ? serving : all).reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
   }
 
   /**

@@ -3,14 +3,20 @@ import type { PooledChannel } from './pooled-channel.js';
 // The pool's channels: one list that selection, growth, the idle sweep,
 // replacement and rotation all read. Channels come and go only through here,
 // so the links between a channel and its successor (and the count of
-// retiring channels) stay true whichever part takes a channel out.
+// retiring channels) stay true whichever part takes a channel out, and the
+// cap holds whichever part adds one: the list never holds more than
+// maxChannels, counting successors, channels still connecting and channels
+// draining (each still holds a connection, and stats() lists it).
 
 export class ChannelSet {
   private readonly channels: PooledChannel[] = [];
   private nextId = 1;
   private retiringCount = 0;
 
-  constructor(private readonly factory: (id: number, target: string) => PooledChannel) {}
+  constructor(
+    private readonly maxChannels: number,
+    private readonly factory: (id: number, target: string) => PooledChannel,
+  ) {}
 
   /** The channels, live: the same array as channels are added and removed. */
   get all(): readonly PooledChannel[] {
@@ -19,6 +25,11 @@ export class ChannelSet {
 
   get size(): number {
     return this.channels.length;
+  }
+
+  /** Whether one more channel fits under maxChannels. */
+  get hasRoom(): boolean {
+    return this.channels.length < this.maxChannels;
   }
 
   get inFlight(): number {
@@ -30,31 +41,44 @@ export class ChannelSet {
     return this.retiringCount;
   }
 
-  /** A new channel to `target` with the next id; in the set only once added or put in place. */
-  newChannel(target: string): PooledChannel {
-    return this.factory(this.nextId++, target);
-  }
-
-  add(channel: PooledChannel): void {
+  /** Opens a channel to `target` and adds it, if one more fits under maxChannels; the caller connects it. */
+  open(target: string): PooledChannel | undefined {
+    if (!this.hasRoom) return undefined;
+    const channel = this.factory(this.nextId++, target);
     this.channels.push(channel);
+    return channel;
   }
 
   indexOf(channel: PooledChannel): number {
     return this.channels.indexOf(channel);
   }
 
-  /** Puts `replacement` at `index`; a channel waiting for the old one to take over waits for it instead. */
-  putAt(index: number, replacement: PooledChannel): void {
+  /**
+   * Opens a channel to the same target in the place of the one at `index`,
+   * which is taken out and closed; a channel waiting for the old one to take
+   * over waits for the new one instead. The count does not change.
+   */
+  replaceAt(index: number): PooledChannel {
     const channel = this.channels[index];
+    const replacement = this.factory(this.nextId++, channel.target);
     this.channels[index] = replacement;
     for (const other of this.channels)
       if (other.successor === channel) other.successor = replacement;
+    if (channel.retiring) this.retiringCount--;
+    channel.close();
+    return replacement;
   }
 
-  /** The channel takes no new calls from now on. */
+  /**
+   * The channel takes no new calls from now on. A channel waiting for it to
+   * take over stays in service (it may be moved again): the one it waited
+   * for will never take over.
+   */
   retire(channel: PooledChannel): void {
+    if (channel.retiring) return;
     channel.retiring = true;
     this.retiringCount++;
+    for (const other of this.channels) if (other.successor === channel) other.successor = undefined;
   }
 
   /** Takes a channel out and closes it, keeping the rotation bookkeeping true. */
@@ -69,5 +93,6 @@ export class ChannelSet {
   /** Takes every channel out and closes it. */
   closeAll(): void {
     for (const channel of this.channels.splice(0)) channel.close();
+    this.retiringCount = 0;
   }
 }

@@ -8,12 +8,13 @@ import { PooledChannel } from './pooled-channel.js';
 // The idle sweep on a fake clock, over real channels that never connect.
 
 const noop = (): void => undefined;
+const MAX_CHANNELS = 8;
 let channels: ChannelSet;
 let sweep: IdleSweep | undefined;
 
 /** A set of `count` channels, all last used now. */
 function openChannels(count: number): PooledChannel[] {
-  for (let i = 0; i < count; i++) channels.add(channels.newChannel('127.0.0.1:1'));
+  for (let i = 0; i < count; i++) channels.open('127.0.0.1:1');
   return [...channels.all];
 }
 
@@ -27,6 +28,7 @@ const ids = (): number[] => channels.all.map((channel) => channel.id);
 beforeEach(() => {
   jest.useFakeTimers();
   channels = new ChannelSet(
+    MAX_CHANNELS,
     (id, target) => new PooledChannel(id, target, credentials.createInsecure(), {}),
   );
 });

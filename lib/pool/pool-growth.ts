@@ -1,9 +1,13 @@
+import { connectivityState } from '@grpc/grpc-js';
 import type { ChannelPoolConfig } from './channel-pool-config.js';
 import type { ChannelSet } from './channel-set.js';
 import type { PooledChannel } from './pooled-channel.js';
 
 // How the pool grows: to its floor when it opens, then by one channel at a
-// time when calls find no room, up to maxChannels. Shrinking back is IdleSweep's.
+// time when calls find no room, up to maxChannels (ChannelSet refuses more).
+// Growth is for load, never for failure: a backend whose channel cannot
+// connect gets no second channel, since it would fail the same way.
+// Shrinking back is IdleSweep's.
 
 export class PoolGrowth {
   constructor(
@@ -14,20 +18,40 @@ export class PoolGrowth {
   ) {}
 
   get canGrow(): boolean {
-    return this.channels.size < this.config.limits.maxChannels;
+    return this.channels.hasRoom;
   }
 
-  /** Opens channels up to the floor (and at least `atLeast`, within `maxChannels`) and starts them connecting. */
+  /**
+   * Opens channels until the floor (and at least `atLeast`) serve, within
+   * `maxChannels`, and starts them connecting. Channels draining do not serve,
+   * but hold their slot until they close.
+   */
   fill(atLeast: number): void {
-    const wanted = Math.min(Math.max(this.floor(), atLeast), this.config.limits.maxChannels);
-    while (this.channels.size < wanted) this.grow().connect();
+    const wanted = Math.max(this.floor(), atLeast);
+    let serving = this.channels.all.filter(isServing).length;
+    while (serving < wanted) {
+      const channel = this.grow(this.leastUsedAddress());
+      if (channel === undefined) return;
+      channel.connect();
+      serving++;
+    }
   }
 
-  /** Adds one channel, to the backend with the fewest; the caller places calls on it. */
-  grow(): PooledChannel {
-    const channel = this.channels.newChannel(this.leastUsedAddress());
-    this.channels.add(channel);
-    this.onGrown();
+  /**
+   * Adds one channel for calls that found no room, on the backend with the
+   * fewest that is not failing; none when the pool is full or every backend
+   * it wants is failing. The caller places calls on it.
+   */
+  growForLoad(): PooledChannel | undefined {
+    const target = this.leastUsedAddress(failingAddresses(this.channels.all));
+    return target === undefined ? undefined : this.grow(target);
+  }
+
+  /** Adds one channel to `target`, to the backend with the fewest by default, if the pool has room. */
+  grow(target = this.leastUsedAddress()): PooledChannel | undefined {
+    if (target === undefined) return undefined;
+    const channel = this.channels.open(target);
+    if (channel !== undefined) this.onGrown();
     return channel;
   }
 
@@ -40,15 +64,18 @@ export class PoolGrowth {
 
   /**
    * Spreads channels over the backends: the address (of those the pool
-   * wants now) with the fewest serving channels, first listed on a tie.
+   * wants now, but for `excluded`) with the fewest serving channels, first
+   * listed on a tie; an ejected one only when there is no other.
    */
-  leastUsedAddress(): string {
+  leastUsedAddress(excluded: ReadonlySet<string> = NONE): string | undefined {
     const { addresses, outliers } = this.config;
     const wanted = addresses.wanted;
     const counts = servingCounts(this.channels.all, wanted);
-    let best = wanted[0];
+    let best: string | undefined;
     let bestCount = Infinity;
     for (const address of wanted) {
+      if (excluded.has(address)) continue;
+      best ??= address;
       const count = outliers?.blocks(address) ? Infinity : counts.get(address)!;
       if (count < bestCount) {
         best = address;
@@ -57,6 +84,28 @@ export class PoolGrowth {
     }
     return best;
   }
+}
+
+const NONE: ReadonlySet<string> = new Set();
+
+/**
+ * Addresses whose backend is failing: a channel to it is in
+ * TRANSIENT_FAILURE (grpc-js is backing off its reconnects) and none is
+ * READY. Another channel there would only fail the same way; one READY
+ * channel shows the backend is up, and a broken connection beside it is
+ * that connection's own trouble.
+ */
+export function failingAddresses(channels: readonly PooledChannel[]): Set<string> {
+  const failing = new Set<string>();
+  const ready = new Set<string>();
+  for (const channel of channels) {
+    if (channel.retiring) continue;
+    const state = channel.state();
+    if (state === connectivityState.TRANSIENT_FAILURE) failing.add(channel.target);
+    else if (state === connectivityState.READY) ready.add(channel.target);
+  }
+  for (const address of ready) failing.delete(address);
+  return failing;
 }
 
 /**

@@ -7,7 +7,8 @@ import type { PoolGrowth } from './pool-growth.js';
 import type { PooledChannel } from './pooled-channel.js';
 
 // Where a call's slot comes from: a READY channel with room if there is one,
-// else a new channel while the pool may grow, else a channel still starting.
+// else a channel still starting, else a new channel while the pool may grow
+// (to a backend that is not failing), else a failing channel.
 // Every slot lent is counted here, and the hits among them (a READY channel
 // at once), for the pool's hit rate.
 
@@ -28,9 +29,12 @@ export class SlotLender {
     const { channel, rank } = this.selector.pick(avoid);
     if (channel !== undefined && rank === ChannelRank.Ready)
       return this.leaseOn(channel, true, !waited);
-    // Grow when every channel is full, or when the only room is on a failing channel.
-    if (this.growth.canGrow && (channel === undefined || rank === ChannelRank.Failing)) {
-      return this.leaseOn(this.growth.grow(), false, false);
+    // Every channel that can carry the call is full (the only room, if any, is on a failing
+    // channel): grow for the load, on a backend that is not failing. A failing backend gets no
+    // second channel, and a call (or its retry) that can go nowhere else fails fast on its own.
+    if (channel === undefined || rank === ChannelRank.Failing) {
+      const grown = this.growth.growForLoad();
+      if (grown !== undefined) return this.leaseOn(grown, false, false);
     }
     return channel === undefined ? undefined : this.leaseOn(channel, false, false);
   }
