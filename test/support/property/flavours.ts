@@ -1,12 +1,10 @@
 import { FLEET_SIZE, startDnsBackends } from './dns-backends.js';
-import { CHECK_CAPS_WITH_DNS } from './invariants.js';
 import type { RunFlavour } from './run-sequence.js';
 import { startSingleBackend } from './single-backend.js';
 
 /** One backend behind a raw HTTP/2 front and a TCP proxy that can die. */
 export const SINGLE_BACKEND: RunFlavour = {
   startBackend: startSingleBackend,
-  checksCaps: true,
 };
 
 /**
@@ -15,7 +13,6 @@ export const SINGLE_BACKEND: RunFlavour = {
  */
 export const DNS_FLEET: RunFlavour & { fleetSize: number } = {
   startBackend: startDnsBackends,
-  checksCaps: CHECK_CAPS_WITH_DNS,
   pool: { dns: { refreshIntervalMs: 100 } },
   fleetSize: FLEET_SIZE,
 };

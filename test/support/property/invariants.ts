@@ -1,18 +1,6 @@
 import type { GrpcPoolStats } from '../../../lib/index.js';
 import { codeName, type CallRecord } from './call-record.js';
 
-/**
- * Known failures that another branch of issue 21 fixes: the check runs and is reported, but
- * does not fail the run until the constant is flipped (the lead flips it when merging the fix).
- */
-/**
- * With a DNS fleet, today's main opens channels past maxChannels (subset rotation, DNS moves,
- * failing addresses), and each brings its own slots, so in-flight passes the slots too: these
- * breaches are reported as deferred findings until then.
- */
-// enabled once cases 6-8 (DNS, subset and failure growth never above maxChannels) are fixed
-export const CHECK_CAPS_WITH_DNS = false;
-
 const describeAllowed = (record: CallRecord): string =>
   [...record.allowed].map(([code, why]) => `${codeName(code)} (${why})`).join(', ') || 'nothing';
 

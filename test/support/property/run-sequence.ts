@@ -28,9 +28,6 @@ const DRAIN_TIMEOUT_MS = 200;
 /** Thrown when a run breaks an invariant; its message lists the operations and what broke. */
 export class InvariantError extends Error {}
 
-/** Findings of checks that are off until their fix lands (see invariants.ts), across runs. */
-export const deferred: string[] = [];
-
 /** Everything one run holds. */
 class Run {
   readonly records: CallRecord[] = [];
@@ -154,9 +151,9 @@ class Run {
     await sleep(SECOND_SETTLEMENT_GRACE_MS);
   }
 
-  violations(checksCaps: boolean): string[] {
+  violations(): string[] {
     return [
-      ...(checksCaps ? this.sampler.breaches : []),
+      ...this.sampler.breaches,
       ...this.records.flatMap(callViolations),
       ...closedPoolViolations(this.pool.stats()),
     ];
@@ -166,8 +163,6 @@ class Run {
 /** What a property drives: its backend, and the pool options that go with it. */
 export interface RunFlavour {
   startBackend(): Promise<PropertyBackend>;
-  /** The caps (channels, slots) are checked (true), or their breaches are deferred findings (known cases). */
-  checksCaps: boolean;
   pool?: Record<string, unknown>;
 }
 
@@ -200,8 +195,7 @@ export async function runSequence(flavour: RunFlavour, operations: Operation[]):
       await run.apply(operation);
     }
     await run.finish();
-    if (!flavour.checksCaps) deferred.push(...sampler.breaches.slice(0, 1));
-    const problems = run.violations(flavour.checksCaps);
+    const problems = run.violations();
     if (problems.length > 0) {
       throw new InvariantError(
         `${problems.length} broken invariant(s):\n  ${problems.join('\n  ')}\n` +
