@@ -347,7 +347,7 @@ export class PooledCall
     );
   }
 
-  /** The delivered attempt's held headers then trailers go to the caller; false if a callback threw (the call failed). */
+  /** The delivered attempt's held headers then trailers go to the caller; false if a callback ended the call. */
   private reportMetadata(): boolean {
     if (this.heldHeaders !== undefined && !this.reportHeaders()) return false;
     const trailers = this.trailers;
@@ -363,16 +363,20 @@ export class PooledCall
     return this.runCallback(this.prepared.onHeader!, headers);
   }
 
-  /** A caller's callback that throws fails the call with its error (the teardown cancels the attempt). */
+  /**
+   * A caller's callback that throws fails the call with its error (the teardown cancels the
+   * attempt). False when the call is over after it: it threw, or it ended the call itself (aborted
+   * the call's signal, broke out of its loop), so nothing more may reach the caller.
+   */
   private runCallback(callback: (metadata: Metadata) => void, metadata: Metadata): boolean {
     try {
       callback(metadata);
-      return true;
     } catch (error: unknown) {
       this.trailers = undefined;
       this.fail(asServiceError(error, status.UNKNOWN));
       return false;
     }
+    return !this.done;
   }
 
   /** The call's outcome, recorded once. */
