@@ -6,6 +6,7 @@ import { expectCountsAddUp } from './support/counts-add-up.js';
 import { createEchoPool, type EchoAsyncService } from './support/echo-client.js';
 import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { failure } from './support/failure.js';
+import { settlesWithin } from './support/hang-guard.js';
 import { startFlowServer, type FlowServer } from './support/flow-server.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -107,5 +108,45 @@ describe('getAsyncService: a failure status after held responses', () => {
     expect(error.code).toBe(status.INTERNAL);
     expect(error.details).toBe('failed after 5');
     await expectCountsAddUp(pool, HANG_GUARD_MS);
+  });
+});
+
+describe('getAsyncService: an abort from a response-metadata callback', () => {
+  let server: EchoServer;
+  let pool: GrpcPool;
+  let echo: EchoAsyncService;
+
+  beforeAll(async () => {
+    server = await startEchoServer();
+    pool = createEchoPool(server.address);
+    echo = pool.getAsyncService<EchoAsyncService>('EchoService');
+  });
+  afterAll(() => closeTestPool(pool, server));
+
+  it('delivers no response after the AbortError when onHeader aborts the signal', async () => {
+    const controller = new AbortController();
+    // With a retry policy the headers wait for the first response (a retry could still replace
+    // the attempt), so onHeader runs as that response arrives, and aborts before it is delivered.
+    const responses = echo.count({ count: 3, intervalMs: 1 }, undefined, {
+      signal: controller.signal,
+      retry: { maxAttempts: 2 },
+      onHeader: () => controller.abort(),
+    });
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      seen.push(
+        await settlesWithin(
+          responses.next().then(
+            (result) => (result.done === true ? 'done' : 'response'),
+            (error: unknown) => (error as Error).name,
+          ),
+          HANG_GUARD_MS,
+          'the next step of the iteration',
+        ),
+      );
+    }
+    expect(seen).toEqual(['AbortError', 'done', 'done']);
+    await expectCountsAddUp(pool, HANG_GUARD_MS);
+    expect(pool.stats().calls.byCode).toEqual({ CANCELLED: 1 });
   });
 });

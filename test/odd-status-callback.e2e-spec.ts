@@ -1,4 +1,11 @@
-import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import {
+  InterceptingCall,
+  Metadata,
+  status,
+  type CallOptions,
+  type Interceptor,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { GrpcPool } from '../lib/index.js';
 import { closeTestPool } from './support/close-test-pool.js';
@@ -21,6 +28,26 @@ interface CallbackEcho {
     metadata: Metadata,
     callback: (error: ServiceError | null, reply?: EchoReply) => void,
   ): unknown;
+  echo(
+    request: { message: string },
+    metadata: Metadata,
+    options: CallOptions,
+    callback: (error: ServiceError | null, reply?: EchoReply) => void,
+  ): unknown;
+}
+
+/** A caller's own interceptor that records the status codes it is handed. */
+function recordingCodes(codes: number[]): Interceptor {
+  return (options, nextCall) =>
+    new InterceptingCall(nextCall(options), {
+      start: (metadata, _listener, next) =>
+        next(metadata, {
+          onReceiveStatus: (received, nextStatus) => {
+            codes.push(received.code);
+            nextStatus(received);
+          },
+        }),
+    });
 }
 
 /** `getClientByServiceName()` hands grpc-js's own callbacks the same UNKNOWN, and counts it. */
@@ -51,6 +78,37 @@ describe('a grpc-status outside 0..16 on a callback-style call', () => {
       );
       expect(error?.code).toBe(status.UNKNOWN);
       expect(error?.details).toBe(`${ODD_STATUS_MESSAGE} (${receivedNote(odd)})`);
+      await expectCountsAddUp(pool);
+      expect(pool.stats().calls.byCode).toEqual({ UNKNOWN: 1 });
+    },
+  );
+
+  // Interceptors passed per call replace the client's in grpc-js, the pool's normalising one too.
+  it.each([
+    ['interceptors', (codes: number[]): CallOptions => ({ interceptors: [recordingCodes(codes)] })],
+    [
+      'interceptor_providers',
+      (codes: number[]): CallOptions => ({ interceptor_providers: [() => recordingCodes(codes)] }),
+    ],
+  ])(
+    'fails UNKNOWN to the callback and to the per-call %s alike, for grpc-status 50000000',
+    async (_kind, withInterceptor) => {
+      pool = createEchoPool(server.address);
+      const client = pool.getClientByServiceName<CallbackEcho>('EchoService');
+      const codes: number[] = [];
+      const options = withInterceptor(codes);
+      const error = await settlesWithin(
+        new Promise<ServiceError | null>((resolve) =>
+          client.echo({ message: 'x' }, askingFor('50000000'), options, resolve),
+        ),
+        HANG_GUARD_MS,
+        'the callback call with per-call interceptors',
+      );
+      expect(error?.code).toBe(status.UNKNOWN);
+      expect(error?.details).toBe(`${ODD_STATUS_MESSAGE} (${receivedNote('50000000')})`);
+      expect(codes).toEqual([status.UNKNOWN]);
+      // The caller's options keep the caller's one interceptor: the pool's went into a copy.
+      expect((options.interceptors ?? options.interceptor_providers)?.length).toBe(1);
       await expectCountsAddUp(pool);
       expect(pool.stats().calls.byCode).toEqual({ UNKNOWN: 1 });
     },

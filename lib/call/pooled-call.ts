@@ -7,7 +7,7 @@ import { MAX_DURATION_MS } from '../options/option-rules.js';
 import { callFailures } from '../errors/call-failures.js';
 import { GrpcPoolCallError } from '../errors/grpc-call.error.js';
 import { backoffMs, neverReachedServer, serverPushback } from '../policies/retry-policy.js';
-import type { RetryBudget } from '../policies/retry-budget.js';
+import type { RetryToken } from '../policies/retry-budget.js';
 import type { Lease } from '../pool/lease.js';
 import type { PooledChannel } from '../pool/pooled-channel.js';
 import type { SlotRequester } from '../pool/slot-waiter.js';
@@ -29,9 +29,9 @@ import type { RequestSource } from './request-source.js';
 
 const noop = (): void => undefined;
 
-/** A retry decided after a failed attempt: the budget that paid for it and what its span event says. */
+/** A retry decided after a failed attempt: the budget token that pays for it and what its span event says. */
 interface PendingRetry {
-  budget: RetryBudget;
+  token: RetryToken;
   failedWith: status;
   delayMs: number;
 }
@@ -347,7 +347,7 @@ export class PooledCall
     );
   }
 
-  /** The delivered attempt's held headers then trailers go to the caller; false if a callback threw (the call failed). */
+  /** The delivered attempt's held headers then trailers go to the caller; false if a callback ended the call. */
   private reportMetadata(): boolean {
     if (this.heldHeaders !== undefined && !this.reportHeaders()) return false;
     const trailers = this.trailers;
@@ -363,16 +363,20 @@ export class PooledCall
     return this.runCallback(this.prepared.onHeader!, headers);
   }
 
-  /** A caller's callback that throws fails the call with its error (the teardown cancels the attempt). */
+  /**
+   * A caller's callback that throws fails the call with its error (the teardown cancels the
+   * attempt). False when the call is over after it: it threw, or it ended the call itself (aborted
+   * the call's signal, broke out of its loop), so nothing more may reach the caller.
+   */
   private runCallback(callback: (metadata: Metadata) => void, metadata: Metadata): boolean {
     try {
       callback(metadata);
-      return true;
     } catch (error: unknown) {
       this.trailers = undefined;
       this.fail(asServiceError(error, status.UNKNOWN));
       return false;
     }
+    return !this.done;
   }
 
   /** The call's outcome, recorded once. */
@@ -457,8 +461,8 @@ export class PooledCall
       return false;
     }
     // The retry is charged to the backend that failed.
-    const budget = this.context.budgets.of(this.lastChannel?.target ?? '');
-    if (!budget.tryWithdraw()) {
+    const token = this.context.budgets.of(this.lastChannel?.target ?? '').tryWithdraw();
+    if (token === undefined) {
       this.recorder.retryRefusedByBudget();
       return false;
     }
@@ -469,7 +473,7 @@ export class PooledCall
     if (deadline !== undefined && Date.now() + delay >= deadline) {
       // The deadline passes during the backoff: no retry will be sent, so none is paid for.
       // The call fails when the deadline passes, not after.
-      budget.giveBack();
+      token.giveBack();
       this.retryTimer = setTimeout(
         () => {
           this.retryTimer = undefined;
@@ -478,7 +482,7 @@ export class PooledCall
         Math.max(0, deadline - Date.now()),
       );
     } else {
-      this.pendingRetry = { budget, failedWith: error.code, delayMs: delay };
+      this.pendingRetry = { token, failedWith: error.code, delayMs: delay };
       // Not unref()'d: like the call itself, a pending retry is work the caller awaits.
       this.retryTimer = setTimeout(() => this.begin(), delay);
     }
@@ -495,7 +499,7 @@ export class PooledCall
   private abandonRetry(): void {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    this.pendingRetry?.budget.giveBack();
+    this.pendingRetry?.token.giveBack();
     this.pendingRetry = undefined;
   }
 

@@ -11,6 +11,7 @@ import {
   inheritedSignal,
 } from '../interceptors/request-context.js';
 import { resolveRetryPolicy, type RetryPolicy } from '../policies/retry-policy.js';
+import { sendableDeadline } from './sendable-deadline.js';
 
 /** A call's metadata and grpc-js options after the pool's own options are applied. */
 export interface PreparedCall {
@@ -72,7 +73,7 @@ export function prepareCall(
     signal,
     ...grpcOptions
   } = (optionsArg ?? {}) as GrpcPoolCallOptions;
-  const callDeadline = sendable(
+  const callDeadline = sendableDeadline(
     earliest(ownDeadline(deadline, timeoutMs) ?? defaultDeadline(defaults), inheritedDeadline()),
   );
   const given = metadataArg as Metadata | null | undefined;
@@ -142,7 +143,7 @@ function prepareDefaultCall(defaults: MethodCallDefaults): PreparedCall {
   const metadata = forwardInbound(new Metadata(), defaults.forwardMetadata, true);
   if (defaults.waitForReady) metadata.setOptions({ waitForReady: true });
   const request = currentRequest();
-  const deadline = sendable(earliest(defaultDeadline(defaults), request?.deadline));
+  const deadline = sendableDeadline(earliest(defaultDeadline(defaults), request?.deadline));
   return {
     metadata,
     callOptions: deadline === undefined ? NO_CALL_OPTIONS : { deadline },
@@ -152,20 +153,6 @@ function prepareDefaultCall(defaults: MethodCallDefaults): PreparedCall {
     interceptors: defaults.interceptors,
     signal: request?.signal,
   };
-}
-
-/**
- * The longest timeout the wire carries intact: grpc-js sends a timeout of 1e8 ms or more in whole
- * seconds rounded up, so a valid 2^31 - 1 ms left it as 2,147,484 s, past the longest timer a
- * Node server (grpc-js's own) can set, which then fires at once: the call failed
- * DEADLINE_EXCEEDED as it started. A whole number of seconds below 2^31 ms cannot round past it.
- */
-export const MAX_WIRE_TIMEOUT_MS = 2_147_483_000;
-
-/** A deadline further than the wire carries moves in to MAX_WIRE_TIMEOUT_MS (at most 647 ms of 24.8 days). */
-function sendable(deadline: number | undefined): number | undefined {
-  if (deadline === undefined || !Number.isFinite(deadline)) return deadline;
-  return Math.min(deadline, Date.now() + MAX_WIRE_TIMEOUT_MS);
 }
 
 /** The request budget caps whatever deadline the call has. */

@@ -1,4 +1,9 @@
-import { InterceptingCall, type ClientOptions, type Interceptor } from '@grpc/grpc-js';
+import {
+  InterceptingCall,
+  type CallOptions,
+  type ClientOptions,
+  type Interceptor,
+} from '@grpc/grpc-js';
 import { statusFromWire } from './wire-status.js';
 
 /**
@@ -19,8 +24,7 @@ const wireStatusInterceptor: Interceptor = (options, nextCall) =>
 /**
  * The caller's interceptors (or providers: grpc-js takes one kind only),
  * with the normalising one last, nearest the wire. Interceptors passed per
- * call replace these in grpc-js; the pool then still counts the status
- * normalised, in its 'status' listener.
+ * call replace these in grpc-js: `withWireStatusInCallOptions` puts it in theirs.
  */
 export function withWireStatusInterceptor(
   options: ClientOptions | undefined,
@@ -30,4 +34,20 @@ export function withWireStatusInterceptor(
     return { interceptor_providers: [...providers, () => wireStatusInterceptor] };
   }
   return { interceptors: [...(options?.interceptors ?? []), wireStatusInterceptor] };
+}
+
+/**
+ * A call's own options with the normalising interceptor last in its own
+ * interceptors (or providers), when it passes any: grpc-js then ignores the
+ * client's, the normalising one included, and the caller's callback, events
+ * and interceptors would see whatever the wire said. Unchanged otherwise.
+ */
+export function withWireStatusInCallOptions(options: CallOptions): CallOptions {
+  const providers = options.interceptor_providers ?? [];
+  if (providers.length > 0) {
+    return { ...options, interceptor_providers: [...providers, () => wireStatusInterceptor] };
+  }
+  const interceptors = options.interceptors ?? [];
+  if (interceptors.length === 0) return options;
+  return { ...options, interceptors: [...interceptors, wireStatusInterceptor] };
 }

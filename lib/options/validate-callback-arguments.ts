@@ -3,7 +3,7 @@ import { isPlainObject } from './option-rules.js';
 import { GRPC_CALL_OPTION_KEYS, grpcCallOptionsProblem } from './validate-call-options.js';
 
 /** The parts of a method definition that say where its arguments are. */
-interface MethodShape {
+export interface MethodShape {
   requestStream: boolean;
   responseStream: boolean;
 }
@@ -17,11 +17,9 @@ interface MethodShape {
  * cannot send would crash the process, so it is checked.
  */
 export function callbackArgumentsProblem(method: MethodShape, args: unknown[]): string | undefined {
-  const rest = args.slice(method.requestStream ? 0 : 1);
-  if (!method.responseStream && typeof rest[rest.length - 1] === 'function') rest.pop();
-  const [first, second] = rest;
-  const options = first instanceof Metadata ? second : first;
-  if (options == null || !isPlainObject(options)) return undefined;
+  const at = callOptionsIndex(method, args);
+  if (at < 0) return undefined;
+  const options = args[at] as Record<string, unknown>;
   for (const key of Object.keys(options)) {
     if ((GRPC_CALL_OPTION_KEYS as readonly string[]).includes(key)) continue;
     return (
@@ -31,4 +29,20 @@ export function callbackArgumentsProblem(method: MethodShape, args: unknown[]): 
     );
   }
   return grpcCallOptionsProblem(options, true);
+}
+
+/**
+ * Where the call options are among a `getClientByServiceName()` call's
+ * arguments (`(request?, metadata?, options?, callback?)`), or -1 when it
+ * passes none (or something that is no options object).
+ */
+export function callOptionsIndex(method: MethodShape, args: unknown[]): number {
+  const first = method.requestStream ? 0 : 1;
+  const end =
+    !method.responseStream && typeof args[args.length - 1] === 'function'
+      ? args.length - 1
+      : args.length;
+  const at = args[first] instanceof Metadata ? first + 1 : first;
+  const options = at < end ? args[at] : undefined;
+  return options != null && isPlainObject(options) ? at : -1;
 }

@@ -8,6 +8,16 @@ export interface GrpcRetryBudgetOptions {
 
 export const RETRY_BUDGET_DEFAULTS = { ratio: 0.2, minPerSecond: 10 } as const;
 
+/**
+ * A token a retry took from its budget. A retry that is never sent (its
+ * deadline or an abort came first) gives it back, as if it had not been
+ * taken: the trickle that refilled the bucket meanwhile is not paid twice.
+ * Only the first `giveBack()` counts.
+ */
+export interface RetryToken {
+  giveBack(): void;
+}
+
 /** Deposits fade with this time constant, so only recent calls earn retries. */
 const DEPOSIT_LIFETIME_MS = 10_000;
 
@@ -37,26 +47,28 @@ export class RetryBudget {
   }
 
   /**
-   * Takes one token for a retry about to wait out its backoff; false when the
-   * budget is spent. Taken at once, so retries decided together cannot all
-   * count on the same token; a retry that is then never sent gives it back.
+   * Takes one token for a retry about to wait out its backoff; undefined when
+   * the budget is spent. Taken at once, so retries decided together cannot all
+   * count on the same token; a retry that is then never sent gives it back,
+   * through the token, once.
    */
-  tryWithdraw(): boolean {
+  tryWithdraw(): RetryToken | undefined {
     this.refill();
-    if (this.tokens < 1) return false;
+    if (this.tokens < 1) return undefined;
+    // The most the bucket may hold again when this token comes back: what it held as it was taken,
+    // or the cap the trickle fills to meanwhile. However long tokens are out, and however many
+    // come back, returns never lift it past a balance it had or the cap.
+    const ceiling = Math.max(this.cap, this.tokens);
     this.tokens -= 1;
-    return true;
-  }
-
-  /**
-   * A retry that withdrew a token was never sent (its deadline or an abort
-   * came first): the token goes back, so only retries that reach a channel
-   * are paid for. Above the cap (the trickle refilled it meanwhile) it fades
-   * like a deposit.
-   */
-  giveBack(): void {
-    this.refill();
-    this.tokens += 1;
+    let out = true;
+    return {
+      giveBack: () => {
+        if (!out) return;
+        out = false;
+        this.refill();
+        this.tokens = Math.max(this.tokens, Math.min(this.tokens + 1, ceiling));
+      },
+    };
   }
 
   private refill(): void {

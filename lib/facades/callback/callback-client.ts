@@ -13,6 +13,7 @@ import type { CatalogService } from '../../proto/service-catalog.js';
 import type { AbortableCall, CallAdmission } from '../../call/call-admission.js';
 import { wireStatus } from '../../call/wire-status.js';
 import { withWireStatusInterceptor } from '../../call/wire-status-interceptor.js';
+import { withPoolCallRules } from './callback-call-options.js';
 import type { PoolTelemetry } from '../../telemetry/pool-telemetry.js';
 
 type GrpcMethod = (...args: unknown[]) => {
@@ -66,14 +67,15 @@ export function createCallbackClient(
       try {
         // grpc-js throws here on bad arguments (a unary call without a callback): such a call
         // never started, so it is counted only once grpc-js has accepted it.
-        const active = clientOn(lease.channel)[protoName](...args.map(inCallersContext));
+        const sent = withPoolCallRules(method, args).map(inCallersContext);
+        const active = clientOn(lease.channel)[protoName](...sent);
         recorder.callStarted();
         recorder.slotWaited(0);
         recorder.attemptStarted();
         const registered: AbortableCall = { abort: () => active.cancel() };
         admission.register(registered);
         active.on('status', (final) => {
-          // Normalised already, unless per-call interceptors replaced the pool's (see withWireStatusInterceptor).
+          // Normalised already by the interceptor; read through it again, as a count must never take a raw code.
           const { code } = wireStatus(final.code, '');
           pool.report(lease.channel, code);
           lease.release();
