@@ -56,6 +56,17 @@ describe('watchCancellation: a cancel or the deadline (fake timers)', () => {
     expect(reason.message).toBe('the inbound gRPC call was cancelled by its client');
   });
 
+  it('gives a short deadline a quarter of its time as tolerance: a cancel 10 ms into 50 ms is a cancel', () => {
+    // Each end is of a fresh inbound call with 50 ms to go (the fake clock moves on between them).
+    const shortDeadline = (): number => Date.now() + 50;
+    const cancel = endAfter(10, shortDeadline()).reason as Error;
+    expect(cancel).not.toBeInstanceOf(InboundDeadlinePassed);
+    expect(cancel.message).toBe('the inbound gRPC call was cancelled by its client');
+    // 12.5 ms is a quarter of 50: 13 ms early is a cancel, 12 ms early the deadline.
+    expect(endAfter(37, shortDeadline()).reason).not.toBeInstanceOf(InboundDeadlinePassed);
+    expect(endAfter(38, shortDeadline()).reason).toBeInstanceOf(InboundDeadlinePassed);
+  });
+
   it('aborts as a cancel whenever a call without a deadline ends', () => {
     const reason = endAfter(24 * 3600_000, Infinity).reason as Error;
     expect(reason).not.toBeInstanceOf(InboundDeadlinePassed);

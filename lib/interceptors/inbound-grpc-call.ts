@@ -57,10 +57,11 @@ export function watchCancellation(call: InboundGrpcCall): {
   release: () => void;
 } {
   const controller = new AbortController();
+  const since = Date.now();
   // grpc-js also emits 'cancelled' (with `cancelled` set) as an answered call's stream closes:
   // by then the handler is done and `release` has removed this listener.
   const cancelled = (): void => {
-    if (call.cancelled) controller.abort(inboundCallEnd(call.deadline, Date.now()));
+    if (call.cancelled) controller.abort(inboundCallEnd(call.deadline, Date.now(), since));
   };
   if (call.cancelled) cancelled();
   else call.on('cancelled', cancelled);
