@@ -1,5 +1,5 @@
 /**
- * `npm run build && node --import tsx bench/odd-status.ts`: what one odd
+ * `npm run bench:odd-status`: what one odd
  * `grpc-status` from a backend costs afterwards (issue 21, case 1). A raw
  * HTTP/2 backend answers one call with `grpc-status: 50000000` and one
  * with each of sixty codes above 16; then `stats()` and a Prometheus scrape
