@@ -1,6 +1,5 @@
 import {
   InterceptingCall,
-  Metadata,
   status,
   type CallOptions,
   type Interceptor,
@@ -10,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import type { GrpcPool } from '../lib/index.js';
 import { closeTestPool } from './support/close-test-pool.js';
 import { expectCountsAddUp } from './support/counts-add-up.js';
-import { createEchoPool, type EchoReply } from './support/echo-client.js';
+import { createEchoPool, type EchoCallbackClient } from './support/echo-client.js';
 import { settlesWithin } from './support/hang-guard.js';
 import { askingFor, ODD_STATUSES, receivedNote } from './support/odd-status-calls.js';
 import {
@@ -21,20 +20,6 @@ import {
 
 /** Bounds each call, which takes milliseconds; only a hang ends there. */
 const HANG_GUARD_MS = 10_000;
-
-interface CallbackEcho {
-  echo(
-    request: { message: string },
-    metadata: Metadata,
-    callback: (error: ServiceError | null, reply?: EchoReply) => void,
-  ): unknown;
-  echo(
-    request: { message: string },
-    metadata: Metadata,
-    options: CallOptions,
-    callback: (error: ServiceError | null, reply?: EchoReply) => void,
-  ): unknown;
-}
 
 /** A caller's own interceptor that records the status codes it is handed. */
 function recordingCodes(codes: number[]): Interceptor {
@@ -68,7 +53,7 @@ describe('a grpc-status outside 0..16 on a callback-style call', () => {
     'fails UNKNOWN with the original in details, for grpc-status %s',
     async (odd) => {
       pool = createEchoPool(server.address);
-      const client = pool.getClientByServiceName<CallbackEcho>('EchoService');
+      const client = pool.getClientByServiceName<EchoCallbackClient>('EchoService');
       const error = await settlesWithin(
         new Promise<ServiceError | null>((resolve) =>
           client.echo({ message: 'x' }, askingFor(odd), (failed) => resolve(failed)),
@@ -94,7 +79,7 @@ describe('a grpc-status outside 0..16 on a callback-style call', () => {
     'fails UNKNOWN to the callback and to the per-call %s alike, for grpc-status 50000000',
     async (_kind, withInterceptor) => {
       pool = createEchoPool(server.address);
-      const client = pool.getClientByServiceName<CallbackEcho>('EchoService');
+      const client = pool.getClientByServiceName<EchoCallbackClient>('EchoService');
       const codes: number[] = [];
       const options = withInterceptor(codes);
       const error = await settlesWithin(
