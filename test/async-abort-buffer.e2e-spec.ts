@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { GrpcPool } from '../lib/index.js';
 import { closeTestPool } from './support/close-test-pool.js';
 import { expectCountsAddUp } from './support/counts-add-up.js';
@@ -75,78 +75,73 @@ describe('getAsyncService: an abort stops a for await at once', () => {
   });
 });
 
-describe('getAsyncService: a failure status after held responses', () => {
+// Each test on its own pool, so each reads only its own call's counts.
+describe('getAsyncService: how a stream from an echo server ends', () => {
   let server: EchoServer;
   let pool: GrpcPool;
   let echo: EchoAsyncService;
 
   beforeAll(async () => {
     server = await startEchoServer();
+  });
+  beforeEach(() => {
     pool = createEchoPool(server.address);
     echo = pool.getAsyncService<EchoAsyncService>('EchoService');
   });
-  afterAll(() => closeTestPool(pool, server));
+  afterEach(() => closeTestPool(pool));
+  afterAll(() => server.close());
 
-  it('delivers every response that came before the status, then the error', async () => {
-    const seen: string[] = [];
-    const error = await failure(
-      (async () => {
-        for await (const reply of echo.count({
-          count: 5,
-          intervalMs: 0,
-          failWith: status.INTERNAL,
-        })) {
-          seen.push(reply.message);
-          // The call ends while the consumer is still on its first response: the rest are held.
-          if (seen.length === 1) {
-            await waitFor(() => pool.stats().calls.failed === 1, HANG_GUARD_MS, 'the status');
+  describe('a failure status after held responses', () => {
+    it('delivers every response that came before the status, then the error', async () => {
+      const seen: string[] = [];
+      const error = await failure(
+        (async () => {
+          for await (const reply of echo.count({
+            count: 5,
+            intervalMs: 0,
+            failWith: status.INTERNAL,
+          })) {
+            seen.push(reply.message);
+            // The call ends while the consumer is still on its first response: the rest are held.
+            if (seen.length === 1) {
+              await waitFor(() => pool.stats().calls.failed === 1, HANG_GUARD_MS, 'the status');
+            }
           }
-        }
-      })(),
-    );
-    expect(seen).toEqual(['0', '1', '2', '3', '4']);
-    expect(error.code).toBe(status.INTERNAL);
-    expect(error.details).toBe('failed after 5');
-    await expectCountsAddUp(pool, HANG_GUARD_MS);
-  });
-});
-
-describe('getAsyncService: an abort from a response-metadata callback', () => {
-  let server: EchoServer;
-  let pool: GrpcPool;
-  let echo: EchoAsyncService;
-
-  beforeAll(async () => {
-    server = await startEchoServer();
-    pool = createEchoPool(server.address);
-    echo = pool.getAsyncService<EchoAsyncService>('EchoService');
-  });
-  afterAll(() => closeTestPool(pool, server));
-
-  it('delivers no response after the AbortError when onHeader aborts the signal', async () => {
-    const controller = new AbortController();
-    // With a retry policy the headers wait for the first response (a retry could still replace
-    // the attempt), so onHeader runs as that response arrives, and aborts before it is delivered.
-    const responses = echo.count({ count: 3, intervalMs: 1 }, undefined, {
-      signal: controller.signal,
-      retry: { maxAttempts: 2 },
-      onHeader: () => controller.abort(),
-    });
-    const seen: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      seen.push(
-        await settlesWithin(
-          responses.next().then(
-            (result) => (result.done === true ? 'done' : 'response'),
-            (error: unknown) => (error as Error).name,
-          ),
-          HANG_GUARD_MS,
-          'the next step of the iteration',
-        ),
+        })(),
       );
-    }
-    expect(seen).toEqual(['AbortError', 'done', 'done']);
-    await expectCountsAddUp(pool, HANG_GUARD_MS);
-    expect(pool.stats().calls.byCode).toEqual({ CANCELLED: 1 });
+      expect(seen).toEqual(['0', '1', '2', '3', '4']);
+      expect(error.code).toBe(status.INTERNAL);
+      expect(error.details).toBe('failed after 5');
+      await expectCountsAddUp(pool, HANG_GUARD_MS);
+    });
+  });
+
+  describe('an abort from a response-metadata callback', () => {
+    it('delivers no response after the AbortError when onHeader aborts the signal', async () => {
+      const controller = new AbortController();
+      // With a retry policy the headers wait for the first response (a retry could still replace
+      // the attempt), so onHeader runs as that response arrives, and aborts before it is delivered.
+      const responses = echo.count({ count: 3, intervalMs: 1 }, undefined, {
+        signal: controller.signal,
+        retry: { maxAttempts: 2 },
+        onHeader: () => controller.abort(),
+      });
+      const seen: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        seen.push(
+          await settlesWithin(
+            responses.next().then(
+              (result) => (result.done === true ? 'done' : 'response'),
+              (error: unknown) => (error as Error).name,
+            ),
+            HANG_GUARD_MS,
+            'the next step of the iteration',
+          ),
+        );
+      }
+      expect(seen).toEqual(['AbortError', 'done', 'done']);
+      await expectCountsAddUp(pool, HANG_GUARD_MS);
+      expect(pool.stats().calls.byCode).toEqual({ CANCELLED: 1 });
+    });
   });
 });

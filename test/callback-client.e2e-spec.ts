@@ -1,23 +1,13 @@
-import { Metadata, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { Metadata } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { GrpcPool } from '../lib/index.js';
-import type { EchoReply } from './support/echo-client.js';
-import { createEchoPool } from './support/echo-client.js';
+import { createEchoPool, type EchoCallbackClient, type EchoReply } from './support/echo-client.js';
 import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { waitFor } from './support/wait-for.js';
 import { closeTestPool } from './support/close-test-pool.js';
 
 /** A hang guard: far above the few ms the awaited step takes. */
 const HANG_GUARD_MS = 10_000;
-
-interface CallbackEcho {
-  echo(
-    request: { message: string },
-    metadata: Metadata,
-    callback: (error: ServiceError | null, reply?: EchoReply) => void,
-  ): unknown;
-  Count(request: { count: number; intervalMs: number }): ClientReadableStream<EchoReply>;
-}
 
 describe('getClientByServiceName: a grpc-js style client on the pool', () => {
   let server: EchoServer;
@@ -32,7 +22,7 @@ describe('getClientByServiceName: a grpc-js style client on the pool', () => {
   });
 
   it('makes callback unary calls and streams over the pool channels, counted in stats', async () => {
-    const client = pool.getClientByServiceName<CallbackEcho>('EchoService');
+    const client = pool.getClientByServiceName<EchoCallbackClient>('EchoService');
     const reply = await new Promise<EchoReply>((resolve, reject) =>
       client.echo({ message: 'cb' }, new Metadata(), (error, value) =>
         error ? reject(error) : resolve(value!),

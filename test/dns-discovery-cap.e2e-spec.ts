@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { createServer, type Server, type Socket } from 'node:net';
 import type { GrpcPool, GrpcPoolClientOptions } from '../lib/index.js';
 import { closeTestPool } from './support/close-test-pool.js';
 import { createEchoPool, type EchoService } from './support/echo-client.js';
 import { startTestDnsServer, type TestDnsServer } from './support/dns-server.js';
 import { fleetParts, portOf, startFleet, type FleetBackend } from './support/dns-fleet.js';
 import { poolPeaks } from './support/pool-peaks.js';
+import { startSilentServer } from './support/silent-server.js';
 import { steadyLoad } from './support/steady-load.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -21,32 +21,6 @@ import { waitFor } from './support/wait-for.js';
 const HANG_GUARD_MS = 10_000;
 /** Calls a backend must serve to show it carries the load. */
 const SHARE = 20;
-
-/** A TCP listener on `ip:port` that accepts connections and never speaks HTTP/2. */
-async function startSilent(
-  ip: string,
-  port: number,
-): Promise<{ connections: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let connections = 0;
-  const server: Server = createServer((socket) => {
-    connections++;
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(port, ip, resolve));
-  return {
-    get connections() {
-      return connections;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 describe('DNS answers keep the pool within its caps', () => {
   let dns: TestDnsServer;
@@ -149,7 +123,7 @@ describe('DNS answers keep the pool within its caps', () => {
     fleet = await startFleet(1, 2);
     const port = portOf(fleet);
     fleet.push(...(await startFleet(1, 4, port)));
-    const silent = await startSilent('127.0.0.3', port);
+    const silent = await startSilentServer('127.0.0.3', port);
     extra.push(silent);
     dns.set('silent.test', { addresses: ['127.0.0.2', '127.0.0.3', '127.0.0.4'], ttl: 1 });
     const queries = (): number => dns.queries.get('silent.test') ?? 0;

@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { createServer, type Server, type Socket } from 'node:net';
 import { firstValueFrom } from 'rxjs';
 import type { GrpcPool, GrpcPoolClientOptions } from '../lib/index.js';
 import { closeTestPool } from './support/close-test-pool.js';
@@ -14,6 +13,7 @@ import {
 } from './support/dns-fleet.js';
 import { freePort } from './support/free-port.js';
 import { settlesWithin } from './support/hang-guard.js';
+import { startSilentServer } from './support/silent-server.js';
 import { waitFor } from './support/wait-for.js';
 
 // Faults around a followed DNS name: backends that vanish in awkward
@@ -25,29 +25,6 @@ import { waitFor } from './support/wait-for.js';
 
 /** Hang guard for waits on the pool's own upkeep (a refresh, an ejection): 10x and more. */
 const HANG_GUARD_MS = 10_000;
-
-/** A TCP listener on `ip:port` that accepts connections and never speaks HTTP/2. */
-async function startSilent(ip: string, port: number) {
-  const sockets = new Set<Socket>();
-  let connections = 0;
-  const server: Server = createServer((socket) => {
-    connections++;
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(port, ip, resolve));
-  return {
-    get connections() {
-      return connections;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 describe('a followed DNS name: faults', () => {
   let dns: TestDnsServer;
@@ -91,7 +68,7 @@ describe('a followed DNS name: faults', () => {
   it('a channel stuck CONNECTING to an address DNS dropped is closed, not replaced by another to that address', async () => {
     fleet = await startFleet(1, 3);
     const port = portOf(fleet);
-    const silent = await startSilent('127.0.0.2', port);
+    const silent = await startSilentServer('127.0.0.2', port);
     extra.push(silent);
     dns.set('stuck.test', { addresses: ['127.0.0.2'], ttl: 1 });
     await openPool('stuck.test', port, { pool: { connectTimeoutMs: 500 } });

@@ -2,22 +2,17 @@ import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { firstValueFrom, from } from 'rxjs';
 import type { GrpcPool } from '../lib/index.js';
-import { createEchoPool, type EchoService } from './support/echo-client.js';
+import {
+  createEchoPool,
+  type EchoCallbackClient,
+  type EchoService,
+} from './support/echo-client.js';
 import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { closeTestPool } from './support/close-test-pool.js';
 import { settlesWithin } from './support/hang-guard.js';
 
 /** Bounds each call, which takes milliseconds; only a hang ends there. */
 const HANG_GUARD_MS = 10_000;
-
-interface CallbackEcho {
-  slow(
-    request: { delayMs: number; message: string },
-    metadata: Metadata,
-    options: { deadline: Date | number },
-    callback: (error: ServiceError | null, reply?: { message: string }) => void,
-  ): unknown;
-}
 
 /** The longest timeoutMs the pool accepts: 2^31 - 1 ms, about 24.8 days. */
 const LONGEST_TIMEOUT_MS = 2_147_483_647;
@@ -65,7 +60,7 @@ describe('the longest valid deadline', () => {
   it('a callback-style call with a deadline 2^31 - 1 ms away ends OK, its deadline sent in range', async () => {
     server = await startEchoServer();
     pool = createEchoPool(server.address);
-    const client = pool.getClientByServiceName<CallbackEcho>('EchoService');
+    const client = pool.getClientByServiceName<EchoCallbackClient>('EchoService');
     const options = { deadline: Date.now() + LONGEST_TIMEOUT_MS };
     const error = await settlesWithin(
       new Promise<ServiceError | null>((resolve) =>

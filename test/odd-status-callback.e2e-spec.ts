@@ -1,40 +1,19 @@
 import {
   InterceptingCall,
-  Metadata,
   status,
   type CallOptions,
   type Interceptor,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { GrpcPool } from '../lib/index.js';
-import { closeTestPool } from './support/close-test-pool.js';
+import { describe, expect, it } from '@jest/globals';
 import { expectCountsAddUp } from './support/counts-add-up.js';
-import { createEchoPool, type EchoReply } from './support/echo-client.js';
+import type { EchoCallbackClient } from './support/echo-client.js';
 import { settlesWithin } from './support/hang-guard.js';
-import { askingFor, ODD_STATUSES, receivedNote } from './support/odd-status-calls.js';
-import {
-  ODD_STATUS_MESSAGE,
-  startOddStatusServer,
-  type OddStatusServer,
-} from './support/odd-status-server.js';
+import { oddStatusBackend } from './support/odd-status-backend.js';
+import { askingFor, ODD_STATUSES, oddStatusDetails } from './support/odd-status-calls.js';
 
 /** Bounds each call, which takes milliseconds; only a hang ends there. */
 const HANG_GUARD_MS = 10_000;
-
-interface CallbackEcho {
-  echo(
-    request: { message: string },
-    metadata: Metadata,
-    callback: (error: ServiceError | null, reply?: EchoReply) => void,
-  ): unknown;
-  echo(
-    request: { message: string },
-    metadata: Metadata,
-    options: CallOptions,
-    callback: (error: ServiceError | null, reply?: EchoReply) => void,
-  ): unknown;
-}
 
 /** A caller's own interceptor that records the status codes it is handed. */
 function recordingCodes(codes: number[]): Interceptor {
@@ -52,23 +31,13 @@ function recordingCodes(codes: number[]): Interceptor {
 
 /** `getClientByServiceName()` hands grpc-js's own callbacks the same UNKNOWN, and counts it. */
 describe('a grpc-status outside 0..16 on a callback-style call', () => {
-  let server: OddStatusServer;
-  let pool: GrpcPool | undefined;
-
-  beforeAll(async () => {
-    server = await startOddStatusServer();
-  });
-  afterEach(async () => {
-    await closeTestPool(pool);
-    pool = undefined;
-  });
-  afterAll(async () => server.close());
+  const backend = oddStatusBackend();
 
   it.each(ODD_STATUSES)(
     'fails UNKNOWN with the original in details, for grpc-status %s',
     async (odd) => {
-      pool = createEchoPool(server.address);
-      const client = pool.getClientByServiceName<CallbackEcho>('EchoService');
+      const pool = backend.openPool();
+      const client = pool.getClientByServiceName<EchoCallbackClient>('EchoService');
       const error = await settlesWithin(
         new Promise<ServiceError | null>((resolve) =>
           client.echo({ message: 'x' }, askingFor(odd), (failed) => resolve(failed)),
@@ -77,7 +46,7 @@ describe('a grpc-status outside 0..16 on a callback-style call', () => {
         `the callback call answered ${odd}`,
       );
       expect(error?.code).toBe(status.UNKNOWN);
-      expect(error?.details).toBe(`${ODD_STATUS_MESSAGE} (${receivedNote(odd)})`);
+      expect(error?.details).toBe(oddStatusDetails(odd));
       await expectCountsAddUp(pool);
       expect(pool.stats().calls.byCode).toEqual({ UNKNOWN: 1 });
     },
@@ -93,8 +62,8 @@ describe('a grpc-status outside 0..16 on a callback-style call', () => {
   ])(
     'fails UNKNOWN to the callback and to the per-call %s alike, for grpc-status 50000000',
     async (_kind, withInterceptor) => {
-      pool = createEchoPool(server.address);
-      const client = pool.getClientByServiceName<CallbackEcho>('EchoService');
+      const pool = backend.openPool();
+      const client = pool.getClientByServiceName<EchoCallbackClient>('EchoService');
       const codes: number[] = [];
       const options = withInterceptor(codes);
       const error = await settlesWithin(
@@ -105,7 +74,7 @@ describe('a grpc-status outside 0..16 on a callback-style call', () => {
         'the callback call with per-call interceptors',
       );
       expect(error?.code).toBe(status.UNKNOWN);
-      expect(error?.details).toBe(`${ODD_STATUS_MESSAGE} (${receivedNote('50000000')})`);
+      expect(error?.details).toBe(oddStatusDetails('50000000'));
       expect(codes).toEqual([status.UNKNOWN]);
       // The caller's options keep the caller's one interceptor: the pool's went into a copy.
       expect((options.interceptors ?? options.interceptor_providers)?.length).toBe(1);

@@ -1,24 +1,19 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { isGrpcServiceError, type GrpcCallOutcome, type GrpcPool } from '../lib/index.js';
-import { closeTestPool } from './support/close-test-pool.js';
+import { describe, expect, it } from '@jest/globals';
+import { isGrpcServiceError, type GrpcCallOutcome } from '../lib/index.js';
 import { expectCountsAddUp } from './support/counts-add-up.js';
-import { createEchoPool, type EchoAsyncService, type EchoReply } from './support/echo-client.js';
+import type { EchoAsyncService, EchoReply } from './support/echo-client.js';
 import { failure } from './support/failure.js';
 import { settlesWithin } from './support/hang-guard.js';
+import { oddStatusBackend } from './support/odd-status-backend.js';
 import {
   askingFor,
   GRPC_CODE_NAMES,
   MANY_UNKNOWN_CODES,
   ODD_STATUSES,
-  receivedNote,
+  oddStatusDetails,
 } from './support/odd-status-calls.js';
-import {
-  ODD_STATUS_MESSAGE,
-  ODD_STREAM_RESPONSES,
-  startOddStatusServer,
-  type OddStatusServer,
-} from './support/odd-status-server.js';
+import { ODD_STREAM_RESPONSES } from './support/odd-status-server.js';
 
 /** Bounds each call, which takes milliseconds; only a hang ends there. */
 const HANG_GUARD_MS = 10_000;
@@ -38,7 +33,7 @@ async function drain(
 
 function expectUnknownKeeping(error: ServiceError, grpcStatus: string): void {
   expect(error.code).toBe(status.UNKNOWN);
-  expect(error.details).toBe(`${ODD_STATUS_MESSAGE} (${receivedNote(grpcStatus)})`);
+  expect(error.details).toBe(oddStatusDetails(grpcStatus));
   expect(error.message).toBe(`2 UNKNOWN: ${error.details}`);
 }
 
@@ -48,22 +43,12 @@ function expectUnknownKeeping(error: ServiceError, grpcStatus: string): void {
  * (gRPC's rule for clients), with the value it sent kept in the details.
  */
 describe('a grpc-status outside 0..16 from a raw HTTP/2 backend', () => {
-  let server: OddStatusServer;
-  let pool: GrpcPool | undefined;
-
-  beforeAll(async () => {
-    server = await startOddStatusServer();
-  });
-  afterEach(async () => {
-    await closeTestPool(pool);
-    pool = undefined;
-  });
-  afterAll(async () => server.close());
+  const backend = oddStatusBackend();
 
   it.each(ODD_STATUSES)(
     'fails a unary call UNKNOWN, counted once, for grpc-status %s',
     async (odd) => {
-      pool = createEchoPool(server.address);
+      const pool = backend.openPool();
       const echo = pool.getAsyncService<EchoAsyncService>('EchoService');
       const error = await settlesWithin(
         failure(echo.echo({ message: 'x' }, askingFor(odd))),
@@ -81,7 +66,7 @@ describe('a grpc-status outside 0..16 from a raw HTTP/2 backend', () => {
   );
 
   it('keeps stats() to the 17 code names after every odd status and sixty unknown codes', async () => {
-    pool = createEchoPool(server.address);
+    const pool = backend.openPool();
     const echo = pool.getAsyncService<EchoAsyncService>('EchoService');
     const odd = [...ODD_STATUSES, ...MANY_UNKNOWN_CODES];
     for (const grpcStatus of odd) {
@@ -102,7 +87,7 @@ describe('a grpc-status outside 0..16 from a raw HTTP/2 backend', () => {
   it.each(ODD_STATUSES)(
     'fails a server stream UNKNOWN after its messages, for grpc-status %s',
     async (odd) => {
-      pool = createEchoPool(server.address);
+      const pool = backend.openPool();
       const echo = pool.getAsyncService<EchoAsyncService>('EchoService');
       const { messages, error } = await settlesWithin(
         drain(echo.count({ count: 2 }, askingFor(odd))),
@@ -119,7 +104,7 @@ describe('a grpc-status outside 0..16 from a raw HTTP/2 backend', () => {
   it.each(ODD_STATUSES)(
     'fails a client stream and a bidi stream UNKNOWN, for grpc-status %s',
     async (odd) => {
-      pool = createEchoPool(server.address);
+      const pool = backend.openPool();
       const echo = pool.getAsyncService<EchoAsyncService>('EchoService');
       const collected = await settlesWithin(
         failure(echo.collect([{ message: 'a' }, { message: 'b' }], askingFor(odd))),
@@ -140,7 +125,7 @@ describe('a grpc-status outside 0..16 from a raw HTTP/2 backend', () => {
   );
 
   it('delivers trailers and the normalised error to onTrailer callers', async () => {
-    pool = createEchoPool(server.address);
+    const pool = backend.openPool();
     const echo = pool.getAsyncService<EchoAsyncService>('EchoService');
     let trailers: Metadata | undefined;
     const error = await settlesWithin(
@@ -160,21 +145,21 @@ describe('a grpc-status outside 0..16 from a raw HTTP/2 backend', () => {
 
   it('retries grpc-status 50000000 exactly as UNKNOWN when UNKNOWN is retryable', async () => {
     const attemptsSeen: GrpcCallOutcome[] = [];
-    pool = createEchoPool(server.address, {
+    const pool = backend.openPool({
       defaultCallOptions: {
         retry: { maxAttempts: 3, retryableCodes: [status.UNKNOWN], initialBackoffMs: 1 },
       },
       interceptors: [{ afterAttempt: (_call, outcome) => void attemptsSeen.push(outcome) }],
     });
     const echo = pool.getAsyncService<EchoAsyncService>('EchoService');
-    const answeredBefore = server.answered;
+    const answeredBefore = backend.server.answered;
     const error = await settlesWithin(
       failure(echo.echo({ message: 'x' }, askingFor('50000000'), { idempotent: true })),
       HANG_GUARD_MS,
       'the retried call',
     );
     expectUnknownKeeping(error, '50000000');
-    expect(server.answered - answeredBefore).toBe(3);
+    expect(backend.server.answered - answeredBefore).toBe(3);
     expect(pool.stats()).toMatchObject({ retries: 2, calls: { started: 1, failed: 1 } });
     // Call interceptors see each attempt's status as the caller does.
     expect(attemptsSeen.map((outcome) => outcome.code)).toEqual([2, 2, 2]);

@@ -2,21 +2,17 @@ import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { GrpcPool } from '../lib/index.js';
 import { closeTestPool } from './support/close-test-pool.js';
-import { createEchoPool, type EchoAsyncService } from './support/echo-client.js';
+import {
+  createEchoPool,
+  type EchoAsyncService,
+  type EchoCallbackClient,
+} from './support/echo-client.js';
 import { failure } from './support/failure.js';
 import { freePort } from './support/free-port.js';
 import { settlesWithin } from './support/hang-guard.js';
 
 /** Bounds each call, which fails as soon as the connection is refused; only a hang ends there. */
 const HANG_GUARD_MS = 10_000;
-
-interface CallbackEcho {
-  echo(
-    request: { message: string },
-    metadata: Metadata,
-    callback: (error: ServiceError | null) => void,
-  ): unknown;
-}
 
 /**
  * grpc-js ends a refused connection's details with ". Resolution note: "
@@ -49,7 +45,7 @@ describe('a refused connection', () => {
   it('gives a callback-style call the same details', async () => {
     const address = `127.0.0.1:${await freePort()}`;
     pool = createEchoPool(address);
-    const client = pool.getClientByServiceName<CallbackEcho>('EchoService');
+    const client = pool.getClientByServiceName<EchoCallbackClient>('EchoService');
     const error = await settlesWithin(
       new Promise<ServiceError | null>((resolve) =>
         client.echo({ message: 'x' }, new Metadata(), resolve),

@@ -2,7 +2,11 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { GrpcPool } from '../lib/index.js';
-import { createEchoPool, type EchoReply, type EchoService } from './support/echo-client.js';
+import {
+  createEchoPool,
+  type EchoCallbackClient,
+  type EchoService,
+} from './support/echo-client.js';
 import { startEchoServer, type EchoServer } from './support/echo-server.js';
 import { failure } from './support/failure.js';
 import { ECHO_PACKAGE, ECHO_PROTO } from './support/protos.js';
@@ -13,13 +17,6 @@ import { closeTestPool } from './support/close-test-pool.js';
 const HANG_GUARD_MS = 10_000;
 const DRAINING = 'gRPC pool "ECHO" is draining for shutdown and takes no new calls';
 const CLOSED = 'gRPC pool "ECHO" is closed';
-
-interface CallbackEcho {
-  slow(
-    request: { delayMs: number },
-    callback: (error: ServiceError | null, reply?: EchoReply) => void,
-  ): unknown;
-}
 
 describe('close(): drain, then close', () => {
   let server: EchoServer;
@@ -93,7 +90,7 @@ describe('close(): drain, then close', () => {
         ),
       ),
     );
-    const callback = pool.getClientByServiceName<CallbackEcho>('EchoService');
+    const callback = pool.getClientByServiceName<EchoCallbackClient>('EchoService');
     const callbackError = new Promise<ServiceError | null>((resolve) =>
       callback.slow({ delayMs: 5000 }, (error) => resolve(error)),
     );

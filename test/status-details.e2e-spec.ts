@@ -1,16 +1,10 @@
 import {
   Metadata,
-  Server,
-  ServerCredentials,
-  loadPackageDefinition,
   status,
-  type GrpcObject,
   type ServerUnaryCall,
   type ServerWritableStream,
-  type ServiceClientConstructor,
   type sendUnaryData,
 } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Get, Param, UseFilters, type Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
@@ -27,10 +21,10 @@ import {
 } from '../lib/index.js';
 import { closeTestPool } from './support/close-test-pool.js';
 import { createEchoPool, type EchoAsyncService, type EchoService } from './support/echo-client.js';
+import { serveEcho } from './support/echo-grpc-server.js';
 import { startEchoHttpApp, type EchoHttpApp } from './support/echo-http-app.js';
 import { startEchoMicroservice, type EchoMicroservice } from './support/echo-microservice.js';
 import { failure } from './support/failure.js';
-import { ECHO_PROTO } from './support/protos.js';
 
 const RPC = 'type.googleapis.com/google.rpc.';
 
@@ -177,10 +171,6 @@ interface DetailsServer {
  * whose Count streams two messages, then fails the same way.
  */
 async function startDetailsServer(): Promise<DetailsServer> {
-  const proto = loadPackageDefinition(loadSync(ECHO_PROTO)) as unknown as {
-    test: { v1: GrpcObject };
-  };
-  const service = (proto.test.v1.EchoService as ServiceClientConstructor).service;
   const errorFor = (message: string) => {
     const answer = ANSWERS[message];
     if (answer !== undefined) return grpcStatusError(answer);
@@ -197,8 +187,7 @@ async function startDetailsServer(): Promise<DetailsServer> {
     return { code: status.FAILED_PRECONDITION, details: 'garbled', metadata };
   };
   const attempts = new Map<string, number[]>();
-  const server = new Server();
-  server.addService(service, {
+  const { server, address } = await serveEcho({
     Echo: (call: ServerUnaryCall<{ message: string }, object>, callback: sendUnaryData<object>) => {
       const { message } = call.request;
       // 'later:<key>:<ms>': the first attempt asks, with a RetryInfo, to be retried after <ms>.
@@ -230,13 +219,8 @@ async function startDetailsServer(): Promise<DetailsServer> {
       call.emit('error', errorFor(''));
     },
   });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    ),
-  );
   return {
-    address: `127.0.0.1:${port}`,
+    address,
     attempts,
     close: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
   };

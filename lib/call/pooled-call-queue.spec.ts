@@ -1,46 +1,18 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { fromJSON, type ServiceDefinition } from '@grpc/proto-loader';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { Observable, type Subscription } from 'rxjs';
-import { resolveClientOptions } from '../options/resolve-client-options.js';
+import { FakeWireCalls, preparedCall } from '../../test/support/fake-wire-calls.js';
 import type { GrpcRetryOptions } from '../interfaces/retry-options.interface.js';
-import { RetryBudgets } from '../policies/retry-budgets.js';
 import { resolveRetryPolicy } from '../policies/retry-policy.js';
-import { BackendAddresses } from '../pool/backend-addresses.js';
 import { ChannelPool } from '../pool/channel-pool.js';
-import { PooledChannel } from '../pool/pooled-channel.js';
+import type { PooledChannel } from '../pool/pooled-channel.js';
 import type { SlotRequester } from '../pool/slot-waiter.js';
-import type { PoolMethod } from '../proto/service-catalog.js';
-import { MethodTelemetry } from '../telemetry/method-telemetry.js';
-import { gaugeSourceOf } from '../telemetry/pool-gauges.js';
-import { PoolTelemetry } from '../telemetry/pool-telemetry.js';
-import { CallAdmission } from './call-admission.js';
-import type { CallContext } from './call-context.js';
-import { CallMetrics } from './call-metrics.js';
-import type { CallSink } from './call-sink.js';
-import type { CallStarter } from './call-starters.js';
-import { PooledCall } from './pooled-call.js';
-import type { PreparedCall } from './prepare-call.js';
 
 // How a call leaves the pool's queue: the real PooledCall, inside an rxjs
 // Observable as the facades make it (so its teardown runs after every
 // outcome), on a real ChannelPool with one slot, on a fake clock. The pool
 // counts each time a call withdraws itself: a call leaves the queue once,
 // and one the pool granted or refused has left already.
-
-const NAME = 'queue-leave-spec';
-const TARGET = '127.0.0.1:1';
-const ECHO = fromJSON({
-  nested: {
-    test: {
-      nested: {
-        Echo: { methods: { Say: { requestType: 'Msg', responseType: 'Msg', comment: '' } } },
-        Msg: { fields: {} },
-      },
-    },
-  },
-});
-const METHOD: PoolMethod = (ECHO['test.Echo'] as ServiceDefinition).Say;
 
 /** The real pool, counting the withdrawals its callers make. */
 class CountingPool extends ChannelPool {
@@ -66,79 +38,27 @@ interface Outcome {
 
 class Harness {
   readonly outcomes: Outcome[] = [];
-  /** Each attempt's sink, in order: the test ends attempts through them. */
-  readonly attempts: CallSink<object>[] = [];
-  readonly pool: CountingPool;
-  private readonly context: CallContext;
-  private readonly metrics = new CallMetrics();
-  private readonly telemetry = new MethodTelemetry(this.metrics, [], undefined);
+  private readonly calls = new FakeWireCalls('queue-leave-spec', {
+    limits: { maxChannels: 1, maxConcurrentCallsPerChannel: 1, acquireTimeoutMs: 60_000 },
+    Pool: CountingPool,
+  });
+  readonly pool = this.calls.pool;
+  /** Each attempt, in order: the test ends attempts through their sinks. */
+  readonly attempts = this.calls.attempts;
   private readonly subscriptions: Subscription[] = [];
-  private readonly start: CallStarter = (_client, _wire, _request, _requests, _prepared, sink) => {
-    this.attempts.push(sink);
-    return { cancel: () => undefined };
-  };
-
-  constructor() {
-    const options = resolveClientOptions({
-      name: NAME,
-      package: 'test.v1',
-      packageDefinition: {},
-      url: TARGET,
-      telemetry: false,
-      pool: { maxChannels: 1, maxConcurrentCallsPerChannel: 1, acquireTimeoutMs: 60_000 },
-    });
-    this.pool = new CountingPool({
-      label: NAME,
-      addresses: new BackendAddresses([TARGET], 1),
-      subsetRotationMs: 0,
-      limits: options.limits,
-      createChannel: (id, target, onState) =>
-        new PooledChannel(id, target, options.credentials, {}, onState),
-    });
-    const admission = new CallAdmission(NAME);
-    this.context = {
-      label: NAME,
-      pool: this.pool,
-      metrics: this.metrics,
-      options,
-      budgets: new RetryBudgets(0.2, 10),
-      admission,
-      telemetry: new PoolTelemetry(
-        NAME,
-        options.telemetry,
-        TARGET,
-        this.metrics,
-        gaugeSourceOf(NAME, this.pool),
-      ),
-    };
-  }
 
   /** Subscribes to one call, as `getService()`'s Observable does. */
   call(
     options: { timeoutMs?: number; signal?: AbortSignal; retry?: GrpcRetryOptions } = {},
   ): Subscription {
-    const prepared: PreparedCall = {
-      metadata: new Metadata(),
-      callOptions: {},
+    const prepared = preparedCall({
       deadline: options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs,
       retry: options.retry === undefined ? undefined : resolveRetryPolicy(options.retry),
-      idempotent: true,
-      interceptors: [],
       signal: options.signal,
-    };
+    });
     const observable = new Observable<object>((subscriber) => {
-      const call = new PooledCall(
-        this.context,
-        METHOD,
-        this.start,
-        {},
-        undefined,
-        prepared,
-        subscriber,
-        performance.now(),
-        this.telemetry,
-      );
-      this.context.admission.register(call);
+      const call = this.calls.newCall(prepared, subscriber);
+      this.calls.context.admission.register(call);
       call.open();
       return call;
     });
@@ -153,14 +73,14 @@ class Harness {
 
   /** Ends attempt `index` with OK, as grpc-js would. */
   succeed(index: number): void {
-    const sink = this.attempts[index];
+    const { sink } = this.attempts[index];
     sink.ended(status.OK, '');
     sink.settled(null);
   }
 
   /** Ends attempt `index` with UNAVAILABLE before the server saw it (a retryable failure). */
   drop(index: number): void {
-    const sink = this.attempts[index];
+    const { sink } = this.attempts[index];
     const details = 'No connection established';
     sink.ended(status.UNAVAILABLE, details);
     sink.settled(
@@ -174,8 +94,7 @@ class Harness {
 
   close(): void {
     for (const subscription of this.subscriptions) subscription.unsubscribe();
-    this.pool.close();
-    this.context.telemetry.close();
+    this.calls.close();
   }
 }
 

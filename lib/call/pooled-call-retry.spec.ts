@@ -1,44 +1,15 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { fromJSON, type ServiceDefinition } from '@grpc/proto-loader';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { FakeWireCalls, preparedCall } from '../../test/support/fake-wire-calls.js';
 import { encodeStatusDetails, STATUS_DETAILS_KEY } from '../details/status-details-codec.js';
 import type { GrpcRetryOptions } from '../interfaces/retry-options.interface.js';
-import { resolveClientOptions } from '../options/resolve-client-options.js';
 import { resolveRetryPolicy } from '../policies/retry-policy.js';
 import { RetryBudgets } from '../policies/retry-budgets.js';
-import { BackendAddresses } from '../pool/backend-addresses.js';
-import { ChannelPool } from '../pool/channel-pool.js';
-import { PooledChannel } from '../pool/pooled-channel.js';
-import type { PoolMethod } from '../proto/service-catalog.js';
-import { MethodTelemetry } from '../telemetry/method-telemetry.js';
-import { gaugeSourceOf } from '../telemetry/pool-gauges.js';
-import { PoolTelemetry } from '../telemetry/pool-telemetry.js';
-import { CallAdmission } from './call-admission.js';
-import type { CallContext } from './call-context.js';
-import { CallMetrics } from './call-metrics.js';
-import type { CallSink } from './call-sink.js';
-import type { CallStarter } from './call-starters.js';
-import { PooledCall } from './pooled-call.js';
-import type { PreparedCall } from './prepare-call.js';
+import type { PooledCall } from './pooled-call.js';
 
 // The real PooledCall and ChannelPool on a fake clock. Only the grpc-js call is
 // replaced: the starter hands each attempt's sink to the test, which ends the
 // attempt the way grpc-js would. The channel never connects (nothing is sent).
-
-const NAME = 'retry-spec';
-const TARGET = '127.0.0.1:1';
-/** A one-method service, loaded the way protos are, so the method is a real definition. */
-const ECHO = fromJSON({
-  nested: {
-    test: {
-      nested: {
-        Echo: { methods: { Say: { requestType: 'Msg', responseType: 'Msg', comment: '' } } },
-        Msg: { fields: {} },
-      },
-    },
-  },
-});
-const METHOD: PoolMethod = (ECHO['test.Echo'] as ServiceDefinition).Say;
 
 interface Outcome {
   code: status;
@@ -71,56 +42,16 @@ function retryInfo(seconds: number, nanos: number): Metadata {
 
 /** One pool, and calls on it whose attempts the test ends. */
 class Harness {
-  /** Each attempt's sink and the time it was sent, in order. */
-  readonly attempts: { sink: CallSink<object>; at: number }[] = [];
   readonly outcomes: Outcome[] = [];
-  readonly metrics = new CallMetrics();
-  private readonly pool: ChannelPool;
-  private readonly context: CallContext;
-  private readonly telemetry = new MethodTelemetry(this.metrics, [], undefined);
-  private readonly start: CallStarter = (
-    _client,
-    _method,
-    _request,
-    _requests,
-    _prepared,
-    sink,
-  ) => {
-    this.attempts.push({ sink, at: Date.now() });
-    return { cancel: () => undefined };
-  };
+  private readonly calls: FakeWireCalls;
+  /** Each attempt's sink and the time it was sent, in order. */
+  readonly attempts: FakeWireCalls['attempts'];
+  readonly metrics: FakeWireCalls['metrics'];
 
   constructor(budgets = new RetryBudgets(0.2, 10)) {
-    const options = resolveClientOptions({
-      name: NAME,
-      package: 'test.v1',
-      packageDefinition: {},
-      url: TARGET,
-      telemetry: false,
-    });
-    this.pool = new ChannelPool({
-      label: NAME,
-      addresses: new BackendAddresses([TARGET], options.limits.maxChannels),
-      subsetRotationMs: 0,
-      limits: options.limits,
-      createChannel: (id, target, onState) =>
-        new PooledChannel(id, target, options.credentials, {}, onState),
-    });
-    this.context = {
-      label: NAME,
-      pool: this.pool,
-      metrics: this.metrics,
-      options,
-      budgets,
-      admission: new CallAdmission(NAME),
-      telemetry: new PoolTelemetry(
-        NAME,
-        options.telemetry,
-        TARGET,
-        this.metrics,
-        gaugeSourceOf(NAME, this.pool),
-      ),
-    };
+    this.calls = new FakeWireCalls('retry-spec', { budgets });
+    this.attempts = this.calls.attempts;
+    this.metrics = this.calls.metrics;
   }
 
   /** Starts a call; `timeoutMs` sets its deadline from now, `signal` can abort it. */
@@ -130,15 +61,12 @@ class Harness {
     timeoutMs?: number,
     signal?: AbortSignal,
   ): PooledCall {
-    const prepared: PreparedCall = {
-      metadata: new Metadata(),
-      callOptions: {},
+    const prepared = preparedCall({
       deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
       retry: resolveRetryPolicy(retry),
       idempotent,
-      interceptors: [],
       signal,
-    };
+    });
     const record = (code: status, details: string): void => {
       this.outcomes.push({ code, details, at: Date.now() });
     };
@@ -148,17 +76,7 @@ class Harness {
       error: (error: ServiceError) => record(error.code, error.details),
       complete: () => record(status.OK, ''),
     };
-    const call = new PooledCall(
-      this.context,
-      METHOD,
-      this.start,
-      {},
-      undefined,
-      prepared,
-      observer,
-      performance.now(),
-      this.telemetry,
-    );
+    const call = this.calls.newCall(prepared, observer);
     call.open();
     return call;
   }
@@ -172,8 +90,7 @@ class Harness {
   }
 
   close(): void {
-    this.pool.close();
-    this.context.telemetry.close();
+    this.calls.close();
   }
 }
 

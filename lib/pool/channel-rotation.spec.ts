@@ -1,6 +1,7 @@
 import { connectivityState } from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { ScriptedChannel } from '../../test/support/scripted-channel.js';
+import { scriptedLimits } from '../../test/support/scripted-pool.js';
 import type { ChannelReplacementReason } from '../telemetry/metric-sink.interface.js';
 import { BackendAddresses } from './backend-addresses.js';
 import { ChannelPool } from './channel-pool.js';
@@ -34,20 +35,8 @@ function openPool(maxConnectionAgeMs = AGE_MS): {
     label: 'orders',
     addresses: new BackendAddresses([TARGET], 4),
     subsetRotationMs: 30_000,
-    limits: {
-      minChannels: 2,
-      maxChannels: 4,
-      maxConcurrentCallsPerChannel: 100,
-      maxQueued: 10,
-      acquireTimeoutMs: 5000,
-      // Off: this file is about rotation alone.
-      idleTimeoutMs: 0,
-      connectTimeoutMs: 0,
-      maxConnectionAgeMs,
-      retryBudget: { ratio: 0.1, minPerSecond: 10 },
-      outlierDetection: false,
-      dns: false,
-    },
+    // Up to 4 channels; every other timed limit is off: this file is about rotation alone.
+    limits: scriptedLimits({ minChannels: 2, maxConnectionAgeMs }),
     createChannel: (id, target, onState) => {
       const channel = new ScriptedChannel(id, target, onState);
       channels.push(channel);

@@ -1,18 +1,15 @@
 import { status } from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { GrpcPoolChannelOptions } from '../interfaces/pool-options.interface.js';
-import { resolveClientOptions } from '../options/resolve-client-options.js';
-import { BackendAddresses } from './backend-addresses.js';
-import { ChannelPool } from './channel-pool.js';
+import { unconnectedClientOptions, unconnectedPool } from '../../test/support/unconnected-pool.js';
+import type { ChannelPool } from './channel-pool.js';
 import type { Lease } from './lease.js';
-import { PooledChannel } from './pooled-channel.js';
 import type { SlotRequester } from './slot-waiter.js';
 
 // The queue of a full pool on a fake clock: one channel with room for one call,
 // so every further call waits. The channel never connects (nothing is sent).
 
 const NAME = 'queue-spec';
-const TARGET = '127.0.0.1:1';
 
 /** What a requester was told, and when. */
 interface Answer {
@@ -40,21 +37,14 @@ let pools: ChannelPool[] = [];
 
 /** A pool with one slot, taken at once by a first call: the next calls queue. */
 function fullPool(limits: GrpcPoolChannelOptions = {}): { pool: ChannelPool; lease: Lease } {
-  const options = resolveClientOptions({
-    name: NAME,
-    package: 'test.v1',
-    packageDefinition: {},
-    url: TARGET,
-    pool: { maxChannels: 1, maxConcurrentCallsPerChannel: 1, acquireTimeoutMs: 1000, ...limits },
-  });
-  const pool = new ChannelPool({
-    label: NAME,
-    addresses: new BackendAddresses([TARGET], 1),
-    subsetRotationMs: 0,
-    limits: options.limits,
-    createChannel: (id, target, onState) =>
-      new PooledChannel(id, target, options.credentials, {}, onState),
-  });
+  const pool = unconnectedPool(
+    unconnectedClientOptions(NAME, {
+      maxChannels: 1,
+      maxConcurrentCallsPerChannel: 1,
+      acquireTimeoutMs: 1000,
+      ...limits,
+    }),
+  );
   pools.push(pool);
   const first = requester();
   pool.acquire(undefined, first);

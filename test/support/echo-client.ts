@@ -1,4 +1,4 @@
-import type { Metadata } from '@grpc/grpc-js';
+import type { CallOptions, ClientReadableStream, Metadata, ServiceError } from '@grpc/grpc-js';
 import type { Observable } from 'rxjs';
 import { GrpcPool, type GrpcPoolCallOptions, type GrpcPoolClientOptions } from '../../lib/index.js';
 import { ECHO_PACKAGE, ECHO_PROTO } from './protos.js';
@@ -82,6 +82,28 @@ export interface EchoService {
     metadata?: Metadata,
     options?: GrpcPoolCallOptions,
   ): Observable<EchoReply>;
+}
+
+/** A grpc-js callback, as the EchoService's unary methods take it. */
+export type EchoCallback = (error: ServiceError | null, reply?: EchoReply) => void;
+
+/** The EchoService as the pool's `getClientByServiceName()` exposes it: grpc-js's own client. */
+export interface EchoCallbackClient {
+  echo(request: EchoRequest, metadata: Metadata, callback: EchoCallback): unknown;
+  echo(
+    request: EchoRequest,
+    metadata: Metadata,
+    options: CallOptions,
+    callback: EchoCallback,
+  ): unknown;
+  slow(request: { delayMs: number; message?: string }, callback: EchoCallback): unknown;
+  slow(
+    request: { delayMs: number; message?: string },
+    metadata: Metadata,
+    options: CallOptions,
+    callback: EchoCallback,
+  ): unknown;
+  Count(request: CountRequest): ClientReadableStream<EchoReply>;
 }
 
 /** A pool on the echo proto; the caller closes it. */

@@ -1,5 +1,5 @@
 import { Metadata, status } from '@grpc/grpc-js';
-import { ODD_STATUS_HEADER } from './odd-status-server.js';
+import { ODD_STATUS_HEADER, ODD_STATUS_MESSAGE } from './odd-status-server.js';
 
 /** `grpc-status` trailers no gRPC server sends: too large, negative, not a number, not an integer. */
 export const ODD_STATUSES = ['50000000', '-1', 'abc', '2.5'] as const;
@@ -24,4 +24,9 @@ export function receivedNote(grpcStatus: string): string {
   return Number.isNaN(Number(grpcStatus))
     ? 'received a grpc-status that is not a number'
     : `received grpc-status ${grpcStatus}, not a gRPC code`;
+}
+
+/** The details a caller gets for `grpcStatus`: the server's message, then what was received. */
+export function oddStatusDetails(grpcStatus: string): string {
+  return `${ODD_STATUS_MESSAGE} (${receivedNote(grpcStatus)})`;
 }

@@ -1,16 +1,6 @@
-import {
-  Server,
-  ServerCredentials,
-  loadPackageDefinition,
-  status,
-  type GrpcObject,
-  type ServerUnaryCall,
-  type ServiceClientConstructor,
-  type sendUnaryData,
-} from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
+import { status, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { grpcStatusError } from '../../lib/index.js';
-import { ECHO_PROTO } from './protos.js';
+import { serveEcho } from './echo-grpc-server.js';
 
 /** A backend whose every Echo asks the client to come back later. */
 export interface RetryInfoServer {
@@ -47,12 +37,7 @@ function retryInfoBytes(seconds: bigint, nanos: bigint): Uint8Array {
  * whose delay is the request's message, `<seconds>:<nanos>`, sent verbatim.
  */
 export async function startRetryInfoServer(): Promise<RetryInfoServer> {
-  const proto = loadPackageDefinition(loadSync(ECHO_PROTO)) as unknown as {
-    test: { v1: GrpcObject };
-  };
-  const service = (proto.test.v1.EchoService as ServiceClientConstructor).service;
-  const server = new Server();
-  server.addService(service, {
+  const { server, address } = await serveEcho({
     Echo: (call: ServerUnaryCall<{ message: string }, object>, callback: sendUnaryData<object>) => {
       const [seconds, nanos] = call.request.message.split(':').map(BigInt);
       callback(
@@ -64,13 +49,8 @@ export async function startRetryInfoServer(): Promise<RetryInfoServer> {
       );
     },
   });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    ),
-  );
   return {
-    address: `127.0.0.1:${port}`,
+    address,
     close: () =>
       new Promise<void>((resolve) => {
         server.tryShutdown(() => resolve());
