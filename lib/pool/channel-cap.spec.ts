@@ -12,6 +12,8 @@ import { RECYCLE_AFTER_FAILURES } from './channel-replacement.js';
 
 const { READY, TRANSIENT_FAILURE } = connectivityState;
 const AGE_MS = 60_000;
+/** How often the age sweep looks (a quarter of AGE_MS, at most a second: channel-rotation.ts). */
+const SWEEP_MS = 1000;
 
 let scripted: ScriptedPool | undefined;
 
@@ -60,6 +62,71 @@ describe('the cap at maxChannels', () => {
     busy.release();
     expect(held().map(([id]) => id)).toEqual(expect.arrayContaining([3, 4]));
     expect(mostChannels()).toBe(2);
+  });
+
+  it('maxChannels 1: a rotation never takes the only channel out of service while it carries a call; it rotates once idle', () => {
+    const { opened, take, held, mostChannels } = open(['10.0.0.1:1'], {
+      maxChannels: 1,
+      maxConnectionAgeMs: AGE_MS,
+    });
+    const stream = take()!;
+    jest.advanceTimersByTime(AGE_MS);
+    // Retiring it would leave no channel for new calls until the stream ends: it keeps serving.
+    const call = take();
+    expect(call?.channel.id).toBe(stream.channel.id);
+    call!.release();
+    stream.release();
+    // Idle now: at the next sweep it retires, closes at once, and its successor takes its place.
+    jest.advanceTimersByTime(SWEEP_MS);
+    expect(opened[0].closed).toBe(true);
+    expect(held().map(([id]) => id)).toEqual([2]);
+    expect(mostChannels()).toBe(1);
+  });
+
+  it('every channel coming of age at the cap while busy: the last one serving waits until another serves', () => {
+    const { opened, take, held, mostChannels } = open(['10.0.0.1:1'], {
+      minChannels: 2,
+      maxChannels: 2,
+      maxConnectionAgeMs: AGE_MS,
+    });
+    const [first, second] = [take()!, take()!];
+    expect(first.channel).not.toBe(second.channel);
+    jest.advanceTimersByTime(AGE_MS);
+    // One retired; the other is the last channel taking calls, so it still takes them.
+    const retired = [first, second].find((lease) => lease.channel.retiring)!;
+    const serving = [first, second].find((lease) => !lease.channel.retiring)!;
+    const call = take();
+    expect(call?.channel.id).toBe(serving.channel.id);
+    call!.release();
+    // The retired one drains and closes; its successor opens in its place.
+    retired.release();
+    expect(held().map(([id]) => id)).toEqual([serving.channel.id, 3]);
+    ready(opened[2]);
+    // With the successor serving, the other rotates at the next sweep, retiring first.
+    jest.advanceTimersByTime(SWEEP_MS);
+    expect(serving.channel.retiring).toBe(true);
+    expect(take()!.channel.id).toBe(3);
+    serving.release();
+    expect(held().map(([id]) => id)).toEqual([3, 4]);
+    expect(mostChannels()).toBe(2);
+  });
+
+  it('a subset moving on at the cap keeps its only channel serving while it carries a call (minChannels 0)', () => {
+    const { opened, take, held, mostChannels } = open(
+      ['10.0.0.1:1', '10.0.0.2:1'],
+      { minChannels: 0, maxChannels: 1 },
+      { subsetRotationMs: 1000 },
+    );
+    const stream = take()!;
+    ready(opened[0]);
+    jest.advanceTimersByTime(1000);
+    // Its address left the subset, but retiring it would leave new calls nowhere to go.
+    const call = take();
+    expect(call?.channel.id).toBe(stream.channel.id);
+    call!.release();
+    stream.release();
+    expect(held()).toHaveLength(1);
+    expect(mostChannels()).toBe(1);
   });
 
   it('a READY channel failing at the cap is recycled by retiring it first, not by adding one', () => {

@@ -1,6 +1,7 @@
 import { connectivityState } from '@grpc/grpc-js';
 import type { ChannelReplacementReason } from '../telemetry/metric-sink.interface.js';
 import type { ChannelReplacedListener } from './channel-pool-config.js';
+import { ChannelRank, rankOf } from './channel-rank.js';
 import type { ChannelSet } from './channel-set.js';
 import type { PooledChannel } from './pooled-channel.js';
 
@@ -9,7 +10,9 @@ import type { PooledChannel } from './pooled-channel.js';
 // call has finished. A pool at maxChannels has no room for a successor: the
 // old channel retires first (no new calls; it closes once drained) and its
 // successor is owed the first slot that frees, so the pool never holds more
-// than its cap.
+// than its cap. Retiring first must not leave the pool without a channel to
+// take new calls: the last healthy one that can carry them rotates only once
+// it is idle (it then closes at once and its successor opens in its place).
 // Every channel is rotated at maxConnectionAgeMs (minus up to 10% jitter, so
 // channels opened together do not rotate together), and ChannelReplacement
 // rotates channels that keep failing the same way.
@@ -46,6 +49,17 @@ export class ChannelRotation {
     target = channel.target,
   ): void {
     if (channel.successor !== undefined || channel.retiring) return;
+    // At the cap, retiring the last channel that can carry calls while its own calls run (a
+    // long stream) would leave new calls nowhere to go until they end: a healthy one waits, and
+    // the sweep (or the next move) asks again once it is idle or another channel serves. A
+    // channel failing its calls retires at once: new calls are better off waiting for its successor.
+    if (
+      kind !== 'failing' &&
+      !this.channels.hasRoom &&
+      channel.inFlight > 0 &&
+      !this.othersServe(channel)
+    )
+      return;
     const successor = this.channels.open(target);
     this.onReplaced(channel, reason, trouble, kind);
     if (successor === undefined) {
@@ -126,6 +140,14 @@ export class ChannelRotation {
   stop(): void {
     clearInterval(this.ageSweep);
     this.owed.length = 0;
+  }
+
+  /** Whether a channel other than `channel` takes new calls and is connected or on its way. */
+  private othersServe(channel: PooledChannel): boolean {
+    return this.channels.all.some(
+      (other) =>
+        other !== channel && !other.retiring && rankOf(other.state()) <= ChannelRank.Starting,
+    );
   }
 
   private isDue(channel: PooledChannel, now: number): boolean {

@@ -27,7 +27,7 @@ export class ChannelSpread {
   /**
    * Retires the channels on addresses that are gone, moves channels off
    * addresses the pool no longer wants (retiring them outright where the
-   * pool has channels enough), then evens the rest out: an address with no
+   * pool has channels enough and one still serves), then evens the rest out: an address with no
    * channel gets a new one while the pool is below its floor; otherwise an
    * address with two channels more than another gives it one. Channels that
    * have drained close, and the floor is filled again.
@@ -42,7 +42,8 @@ export class ChannelSpread {
     let placed = [...counts.values()].reduce((sum, count) => sum + count, 0);
     for (const channel of [...this.channels.all]) {
       if (!isServing(channel) || counts.has(channel.target)) continue;
-      if (placed >= floor) {
+      // Outright only while another channel serves: else it moves, as a rotation does.
+      if (placed >= floor && placed > 0) {
         this.channels.retire(channel);
         continue;
       }
