@@ -65,6 +65,36 @@ export class ChannelSelector {
   }
 
   /**
+   * A channel with room on a backend outlier detection has ejected, that is
+   * connected or on its way (READY first, then the fewest calls): for a call
+   * whose only other room is on a channel that cannot connect. Ejection keeps
+   * calls away from a backend while others serve; when the backends left in
+   * are all failing, the ejected one may be the only one that answers.
+   */
+  pickEjected(avoid?: PooledChannel): PooledChannel | undefined {
+    const { outliers, limits } = this.config;
+    if (outliers === undefined) return undefined;
+    let best: PooledChannel | undefined;
+    let bestRank = Infinity;
+    for (const channel of this.channels.all) {
+      if (
+        channel === avoid ||
+        channel.retiring ||
+        channel.inFlight >= limits.maxConcurrentCallsPerChannel ||
+        !outliers.blocks(channel.target)
+      )
+        continue;
+      const rank = rankOf(channel.state());
+      if (rank > ChannelRank.Starting) continue;
+      if (rank < bestRank || (rank === bestRank && channel.inFlight < best!.inFlight)) {
+        best = channel;
+        bestRank = rank;
+      }
+    }
+    return best;
+  }
+
+  /**
    * The channel with the fewest calls, full or not: for a call that cannot
    * wait. One still taking calls if there is one: a retiring channel may be
    * on an address discovery has dropped.

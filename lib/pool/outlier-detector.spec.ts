@@ -153,6 +153,22 @@ describe('OutlierDetector', () => {
     expect(outliers.ejected().get(A)).toBe(START + 30_000);
   });
 
+  it('takes a call placed within its period (every other backend failing) for no probe: the probe comes after it', () => {
+    const { outliers, changes } = detector();
+    failTimes(outliers, A, 5);
+    jest.advanceTimersByTime(10_000);
+    outliers.placed(A);
+    outliers.report(A, 'ok');
+    expect(outliers.blocks(A)).toBe(true);
+    // Past the period, the next call is the probe, as if none had come in between.
+    jest.advanceTimersByTime(20_000);
+    probe(outliers, A, 'ok');
+    expect(changes.map((c) => [c.at, c.target, c.ejected])).toEqual([
+      [0, A, true],
+      [30_000, A, false],
+    ]);
+  });
+
   it('frees the way for another probe when a probe proves nothing', () => {
     const { outliers } = detector();
     failTimes(outliers, A, 5);

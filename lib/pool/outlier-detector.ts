@@ -60,11 +60,16 @@ export class OutlierDetector {
     return Date.now() < record.ejectedUntil || record.probeInFlight;
   }
 
-  /** A call was placed on `target`: past the ejection period, it is the probe. */
+  /**
+   * A call was placed on `target`: past the ejection period, it is the probe.
+   * One placed within the period (every other backend was failing) is none:
+   * the probe still comes once the period ends.
+   */
   placed(target: string): void {
     if (this.outliers === 0) return;
     const record = this.records.get(target);
-    if (record !== undefined && record.ejectedUntil !== 0) record.probeInFlight = true;
+    if (record !== undefined && record.ejectedUntil !== 0 && Date.now() >= record.ejectedUntil)
+      record.probeInFlight = true;
   }
 
   /**

@@ -8,7 +8,8 @@ import type { PooledChannel } from './pooled-channel.js';
 
 // Where a call's slot comes from: a READY channel with room if there is one,
 // else a channel still starting, else a new channel while the pool may grow
-// (to a backend that is not failing), else a failing channel.
+// (to a backend that is not failing), else a channel of an ejected backend
+// that can carry calls, else a failing channel.
 // Every slot lent is counted here, and the hits among them (a READY channel
 // at once), for the pool's hit rate.
 
@@ -36,7 +37,13 @@ export class SlotLender {
       const grown = this.growth.growForLoad();
       if (grown !== undefined) return this.leaseOn(grown, false, false);
     }
-    return channel === undefined ? undefined : this.leaseOn(channel, false, false);
+    if (channel === undefined) return undefined;
+    // The only room is on a failing channel, and the pool cannot grow: a backend outlier
+    // detection ejected, whose channel can carry the call, serves it rather than a certain failure.
+    const ejected = rank === ChannelRank.Failing ? this.selector.pickEjected(avoid) : undefined;
+    if (ejected !== undefined)
+      return this.leaseOn(ejected, ejected.state() === connectivityState.READY, false);
+    return this.leaseOn(channel, false, false);
   }
 
   /** A slot on the least-loaded channel, past the per-channel cap: for a call that cannot wait. */
