@@ -129,6 +129,31 @@ describe('the cap at maxChannels', () => {
     expect(mostChannels()).toBe(1);
   });
 
+  it('a subset at the cap moves off a backend ejected while a call holds its channel, once that call ends', () => {
+    const { pool, opened, take, held, mostChannels } = open(
+      ['10.0.0.1:1', '10.0.0.2:1', '10.0.0.3:1'],
+      { maxChannels: 1 },
+      // Ejected before the channel's own failures would recycle it (RECYCLE_AFTER_FAILURES).
+      { outliers: true, consecutiveFailures: 3 },
+    );
+    const stream = take()!;
+    const ejected = stream.channel.target;
+    for (let i = 0; i < 3; i++) {
+      const attempt = take()!;
+      pool.report(attempt.channel, status.UNAVAILABLE);
+      attempt.release();
+    }
+    // Ejected: the subset passes over it, and its channel takes no new call.
+    expect(take()).toBeUndefined();
+    stream.release();
+    for (const channel of opened) if (!channel.closed) ready(channel);
+    const next = take();
+    expect(next?.channel.target).toBeDefined();
+    expect(next?.channel.target).not.toBe(ejected);
+    expect(held()).toHaveLength(1);
+    expect(mostChannels()).toBe(1);
+  });
+
   it('a READY channel failing at the cap is recycled by retiring it first, not by adding one', () => {
     const { pool, opened, take, held, mostChannels } = open(['10.0.0.1:1'], {
       maxChannels: 1,

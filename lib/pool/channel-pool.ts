@@ -80,6 +80,7 @@ export class ChannelPool {
         this.refill();
         this.granter.grantWaiting();
       },
+      (target) => config.outliers?.blocks(target) ?? false,
     );
     this.replacement = new ChannelReplacement(this.channels, this.rotation, {
       connectTimeoutMs: limits.connectTimeoutMs,

@@ -28,6 +28,8 @@ export class ChannelRotation {
     private readonly onReplaced: ChannelReplacedListener,
     /** Retired channels closed: the pool may open channels in their place. */
     private readonly onSlotsFreed: () => void = () => undefined,
+    /** Whether outlier detection keeps new calls away from a backend. */
+    private readonly ejected: (target: string) => boolean = () => false,
   ) {}
 
   /** Stamps a new channel with the time it is due for rotation. */
@@ -49,15 +51,16 @@ export class ChannelRotation {
     target = channel.target,
   ): void {
     if (channel.successor !== undefined || channel.retiring) return;
-    // At the cap, retiring the last channel that can carry calls while its own calls run (a
-    // long stream) would leave new calls nowhere to go until they end: a healthy one waits, and
+    // At the cap, retiring the last channel taking new calls while its own calls run (a long
+    // stream) would leave new calls nowhere to go until they end: a healthy one waits, and
     // the sweep (or the next move) asks again once it is idle or another channel serves. A
     // channel failing its calls retires at once: new calls are better off waiting for its successor.
     if (
       kind !== 'failing' &&
       !this.channels.hasRoom &&
       channel.inFlight > 0 &&
-      !this.othersServe(channel)
+      this.takesNewCalls(channel) &&
+      !this.channels.all.some((other) => other !== channel && this.takesNewCalls(other))
     )
       return;
     const successor = this.channels.open(target);
@@ -142,11 +145,15 @@ export class ChannelRotation {
     this.owed.length = 0;
   }
 
-  /** Whether a channel other than `channel` takes new calls and is connected or on its way. */
-  private othersServe(channel: PooledChannel): boolean {
-    return this.channels.all.some(
-      (other) =>
-        other !== channel && !other.retiring && rankOf(other.state()) <= ChannelRank.Starting,
+  /**
+   * Whether new calls go to `channel`: it is connected or on its way, not retiring, and its
+   * backend is not ejected (a channel there takes none, so keeping it would only stall them).
+   */
+  private takesNewCalls(channel: PooledChannel): boolean {
+    return (
+      !channel.retiring &&
+      rankOf(channel.state()) <= ChannelRank.Starting &&
+      !this.ejected(channel.target)
     );
   }
 

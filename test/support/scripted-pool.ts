@@ -47,7 +47,12 @@ export function scriptedLimits(
 export function scriptedPool(
   targets: string[],
   limits: GrpcPoolChannelOptions = {},
-  options: { outliers?: boolean; subsetRotationMs?: number } = {},
+  options: {
+    outliers?: boolean;
+    /** Failures in a row that eject a backend (with `outliers`); 5 by default. */
+    consecutiveFailures?: number;
+    subsetRotationMs?: number;
+  } = {},
 ): ScriptedPool {
   const resolved = scriptedLimits(limits);
   const addresses = new BackendAddresses(targets, resolved.maxChannels);
@@ -60,7 +65,11 @@ export function scriptedPool(
   const outliers = options.outliers
     ? new OutlierDetector(
         () => addresses.all.length,
-        { consecutiveFailures: 5, baseEjectionMs: 30_000, maxEjectionMs: 300_000 },
+        {
+          consecutiveFailures: options.consecutiveFailures ?? 5,
+          baseEjectionMs: 30_000,
+          maxEjectionMs: 300_000,
+        },
         () => pool.outliersChanged(),
       )
     : undefined;
