@@ -22,6 +22,11 @@ export interface GrpcChannelStats {
   calls: number;
   /** Present (true) while outlier detection keeps calls away from this channel's backend. */
   ejected?: true;
+  /**
+   * Present (true) once the channel takes no new calls (rotated, or its address left): it
+   * closes when its calls have finished.
+   */
+  retiring?: true;
 }
 
 /** @publicApi */

@@ -186,6 +186,7 @@ export class ChannelPool {
     return this.channels.all.map((channel) => {
       const stats = channel.stats();
       if (outliers?.blocks(channel.target)) stats.ejected = true;
+      if (channel.retiring) stats.retiring = true;
       return stats;
     });
   }

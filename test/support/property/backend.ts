@@ -13,5 +13,10 @@ export interface PropertyBackend {
    * fleet is an address where nothing listens). Undefined for a single backend.
    */
   moveTo?(backends: number[]): { deadAddress: boolean };
+  /** A fleet's backend `index` dies, or comes back. Undefined for a single backend. */
+  downOne?(index: number): Promise<void>;
+  upOne?(index: number): Promise<void>;
+  /** Whether the backend at `address` (a channel's target, host:port) serves now. */
+  serves(address: string): boolean;
   close(): Promise<void>;
 }

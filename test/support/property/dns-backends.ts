@@ -48,25 +48,37 @@ export async function startDnsBackends(): Promise<PropertyBackend> {
     const ipOf = (index: number): string => (index < FLEET_SIZE ? `127.0.0.${index + 2}` : DEAD_IP);
     dns.set(NAME, { addresses: parts.map((_, i) => ipOf(i)), ttl: 1 });
     const resolver = dns;
-    let isDown = false;
+    const isDown = parts.map(() => false);
+    const downOne = async (index: number): Promise<void> => {
+      if (isDown[index]) return;
+      isDown[index] = true;
+      await parts[index].proxy.down();
+    };
+    const upOne = async (index: number): Promise<void> => {
+      if (!isDown[index]) return;
+      isDown[index] = false;
+      await parts[index].proxy.up();
+    };
     return {
       target: `dns://${resolver.address}/${NAME}:${port}`,
       release: () => parts.forEach((p) => p.front.release()),
       stopHolding: () => parts.forEach((p) => p.front.stopHolding()),
       down: async () => {
-        if (isDown) return;
-        isDown = true;
-        await Promise.all(parts.map((p) => p.proxy.down()));
+        await Promise.all(parts.map((_, i) => downOne(i)));
       },
       up: async () => {
-        if (!isDown) return;
-        isDown = false;
-        await Promise.all(parts.map((p) => p.proxy.up()));
+        await Promise.all(parts.map((_, i) => upOne(i)));
       },
+      downOne,
+      upOne,
       moveTo: (backends) => {
         const addresses = [...new Set(backends.map(ipOf))];
         resolver.set(NAME, { addresses, ttl: 1 });
         return { deadAddress: addresses.includes(DEAD_IP) };
+      },
+      serves: (address) => {
+        const index = parts.findIndex((p) => p.proxy.address === address);
+        return index !== -1 && !isDown[index];
       },
       close: closeAll,
     };

@@ -25,7 +25,8 @@ export type Behaviour =
 
 export type Deadline =
   | { is: 'none' }
-  | { is: 'valid'; timeoutMs: number; label: 'zero' | 'tiny' | 'short' | 'huge' }
+  /** `generous`: the liveness probes' own (a hang guard, never drawn for a sequence). */
+  | { is: 'valid'; timeoutMs: number; label: 'zero' | 'tiny' | 'short' | 'huge' | 'generous' }
   /** Not a valid `timeoutMs`: the call must fail INVALID_ARGUMENT and hold nothing. */
   | { is: 'invalid'; timeoutMs: unknown };
 
@@ -49,10 +50,19 @@ export type Operation =
   | { op: 'abortCall'; nth: number }
   /** Aborts the signal shared by every call made with `abort: 'shared'`. */
   | { op: 'abortShared' }
-  /** The backend dies as a SIGKILL looks to a client: connections reset, the port refuses. */
+  /**
+   * The backend dies as a SIGKILL looks to a client: connections reset, the port refuses. On a
+   * fleet: every backend dies, and `backendUp` brings every one back.
+   */
   | { op: 'backendDown' }
   | { op: 'backendUp' }
-  /** Lets the event loop turn (ms 0: one setImmediate), so calls move on between operations. */
+  /** On a fleet: one backend (an index into the fleet) dies, or comes back. */
+  | { op: 'oneBackendDown'; index: number }
+  | { op: 'oneBackendUp'; index: number }
+  /**
+   * Lets the event loop turn (ms 0: one setImmediate), so calls move on between operations; the
+   * longest lets channels come of age (maxConnectionAgeMs) while calls run.
+   */
   | { op: 'pause'; ms: number }
   /** `close()` without waiting: the pool drains while the run goes on. */
   | { op: 'close' }
@@ -123,41 +133,39 @@ const commonOperations = [
   { weight: 1, arbitrary: fc.constant({ op: 'backendUp' } as const) },
   {
     weight: 2,
-    arbitrary: fc.constantFrom(0, 5, 30).map((ms) => ({ op: 'pause', ms }) as const),
+    arbitrary: fc.constantFrom(0, 5, 30, 150).map((ms) => ({ op: 'pause', ms }) as const),
   },
   { weight: 1, arbitrary: fc.constant({ op: 'close' } as const) },
 ];
 
-/** `fleetSize`: with a DNS fleet of that many backends, the name's answer moves too. */
+/**
+ * `fleetSize`: with a DNS fleet of that many backends, the name's answer moves too, and its
+ * backends die and come back one by one as well as all together.
+ */
 export function operationArb(fleetSize: number | undefined): fc.Arbitrary<Operation> {
   if (fleetSize === undefined) return fc.oneof(...commonOperations);
   const dnsMove = fc
     .uniqueArray(fc.nat({ max: fleetSize }), { minLength: 1, maxLength: fleetSize + 1 })
     .map((backends) => ({ op: 'dnsMove', backends }) as const);
-  return fc.oneof(...commonOperations, { weight: 3, arbitrary: dnsMove });
+  const backend = fc.nat({ max: fleetSize - 1 });
+  return fc.oneof(
+    ...commonOperations,
+    { weight: 3, arbitrary: dnsMove },
+    { weight: 1, arbitrary: backend.map((index) => ({ op: 'oneBackendDown', index }) as const) },
+    { weight: 2, arbitrary: backend.map((index) => ({ op: 'oneBackendUp', index }) as const) },
+  );
 }
 
 /**
- * Calls that may last until close() (held for ever, with no deadline that can pass in a run and
- * no signal aborted already) may hold their slots to the end; more than two could starve the
- * calls queued behind them (4 slots), and a run that waits for those would wait on the model,
- * not on the pool.
+ * A call that may last until close(): held for ever, with no deadline that can pass in a run
+ * and no signal aborted already. It holds its slot to the end.
  */
-const MAX_STUCK_CALLS = 2;
-
 export const mayLastUntilClose = (operation: Operation): boolean =>
   operation.op === 'call' &&
   operation.behaviour.is === 'holdForever' &&
   (operation.deadline.is === 'none' ||
     (operation.deadline.is === 'valid' && operation.deadline.label === 'huge')) &&
   operation.abort !== 'before';
-
-/** A sequence of at most `maxLength` operations (`fleetSize`: see operationArb). */
-export function sequenceArb(maxLength: number, fleetSize?: number): fc.Arbitrary<Operation[]> {
-  return fc
-    .array(operationArb(fleetSize), { minLength: 1, maxLength, size: 'max' })
-    .filter((ops) => ops.filter(mayLastUntilClose).length <= MAX_STUCK_CALLS);
-}
 
 /** One line per operation, for the seed log and failure messages. */
 export function describeOperation(operation: Operation): string {
@@ -184,6 +192,9 @@ export function describeOperation(operation: Operation): string {
       return `pause ${operation.ms}ms`;
     case 'dnsMove':
       return `dnsMove [${operation.backends.join(',')}]`;
+    case 'oneBackendDown':
+    case 'oneBackendUp':
+      return `${operation.op} #${operation.index}`;
     default:
       return operation.op;
   }

@@ -1,6 +1,7 @@
 import { describe, it } from '@jest/globals';
 import { DNS_FLEET, SINGLE_BACKEND } from './flavours.js';
 import { checkSequences, type PropertyBudget } from './property-runner.js';
+import { RunCoverage } from './run-coverage.js';
 import { runSequence } from './run-sequence.js';
 
 /**
@@ -21,8 +22,12 @@ export function describePoolInvariants(
     it(
       'one backend: every call settles once with an allowed code; counts add up; caps hold; close() leaves nothing',
       async () => {
-        await checkSequences(`single-backend${logSuffix}`, budget, (ops) =>
-          runSequence(SINGLE_BACKEND, ops),
+        const coverage = new RunCoverage();
+        await checkSequences(
+          `single-backend${logSuffix}`,
+          budget,
+          (scenario) => runSequence(SINGLE_BACKEND, scenario, coverage),
+          coverage,
         );
       },
       testTimeoutMs,
@@ -31,10 +36,12 @@ export function describePoolInvariants(
     it(
       'a DNS fleet whose answer moves: the same invariants, maxChannels and the slots included',
       async () => {
+        const coverage = new RunCoverage();
         await checkSequences(
           `dns-fleet${logSuffix}`,
           { ...budget, fleetSize: DNS_FLEET.fleetSize },
-          (ops) => runSequence(DNS_FLEET, ops),
+          (scenario) => runSequence(DNS_FLEET, scenario, coverage),
+          coverage,
         );
       },
       testTimeoutMs,

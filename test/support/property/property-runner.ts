@@ -1,7 +1,8 @@
 import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { sequenceArb, type Operation } from './operations.js';
+import type { RunCoverage } from './run-coverage.js';
+import { scenarioArb, type Scenario } from './scenario.js';
 
 /**
  * Runs a property with a seed that is always logged, so any failure replays:
@@ -51,7 +52,9 @@ const log = (line: string): void =>
 export async function checkSequences(
   name: string,
   budget: PropertyBudget,
-  run: (operations: Operation[]) => Promise<void>,
+  run: (scenario: Scenario) => Promise<void>,
+  /** Printed in the seed log with the outcome. */
+  coverage?: RunCoverage,
 ): Promise<void> {
   const { seed, path } = seedFromEnvironment(name);
   const replay = `GRPC_POOL_PROPERTY_SEED=${seed}${path === undefined ? '' : ` GRPC_POOL_PROPERTY_PATH=${path}`}`;
@@ -59,7 +62,7 @@ export async function checkSequences(
     `${name}: start seed=${seed}${path === undefined ? '' : ` path=${path}`} numRuns=${budget.numRuns}`,
   );
   const details = await fc.check(
-    fc.asyncProperty(sequenceArb(budget.maxOperations, budget.fleetSize), run),
+    fc.asyncProperty(scenarioArb(budget.maxOperations, budget.fleetSize), run),
     {
       seed,
       path,
@@ -71,7 +74,8 @@ export async function checkSequences(
   );
   if (!details.failed) {
     log(
-      `${name}: passed ${details.numRuns} runs seed=${seed}${details.interrupted ? ' (interrupted by the time limit)' : ''}`,
+      `${name}: passed ${details.numRuns} runs seed=${seed}${details.interrupted ? ' (interrupted by the time limit)' : ''}` +
+        (coverage === undefined ? '' : ` (${coverage.toString()})`),
     );
     return;
   }

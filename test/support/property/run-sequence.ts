@@ -1,4 +1,5 @@
 import { status } from '@grpc/grpc-js';
+import { Logger } from '@nestjs/common';
 import type { GrpcPool, GrpcPoolCallOptions } from '../../../lib/index.js';
 import { createEchoPool, type EchoAsyncService, type EchoService } from '../echo-client.js';
 import { settlesWithin } from '../hang-guard.js';
@@ -12,8 +13,13 @@ import {
   type CallOperation,
   type Operation,
 } from './operations.js';
-import { PoolSampler, type PoolLimits } from './pool-sampler.js';
+import { PoolSampler } from './pool-sampler.js';
 import type { PropertyBackend } from './backend.js';
+import { FLEET_SIZE } from './dns-backends.js';
+import { probeLiveness } from './liveness-probe.js';
+import { CALLS_PER_CHANNEL, poolOptionsOf } from './pool-config.js';
+import { describeScenario, type Ending, type Scenario } from './scenario.js';
+import type { RunCoverage } from './run-coverage.js';
 import { startCall } from './start-call.js';
 
 /** A bound for a step that should take milliseconds; only a hang trips it. */
@@ -21,9 +27,17 @@ const HANG_GUARD_MS = 10_000;
 /** After every call settled: room for a second settlement to show itself (not a measure). */
 const SECOND_SETTLEMENT_GRACE_MS = 20;
 
-const LIMITS: PoolLimits = { maxChannels: 2, maxConcurrentCallsPerChannel: 2 };
 /** close() lets held calls run this long, then cancels them. */
 const DRAIN_TIMEOUT_MS = 200;
+/**
+ * grpc-js's reconnect backoff, shortened: a backend back up is reconnected to within a second
+ * rather than after up to two minutes, which keeps the wait for readiness before the liveness
+ * probes inside the budget. It changes when the pool sees a backend again, never whether.
+ */
+const RECONNECT_BACKOFF = {
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 500,
+};
 
 /** Thrown when a run breaks an invariant; its message lists the operations and what broke. */
 export class InvariantError extends Error {}
@@ -34,6 +48,8 @@ class Run {
   readonly state: RunState = { closing: false, backendTrouble: false, sharedAborted: false };
   readonly shared = new AbortController();
   closing: Promise<void> | undefined;
+  /** What the liveness probes found wrong (the pool never became ready). */
+  readonly liveness: string[] = [];
 
   constructor(
     readonly pool: GrpcPool,
@@ -101,6 +117,14 @@ class Run {
         return this.backend.down();
       case 'backendUp':
         return this.backend.up();
+      case 'oneBackendDown':
+        this.state.backendTrouble = true;
+        for (const record of this.unsettled()) {
+          record.disrupt([status.UNAVAILABLE], `backend #${operation.index} died while it ran`);
+        }
+        return this.backend.downOne!(operation.index);
+      case 'oneBackendUp':
+        return this.backend.upOne!(operation.index);
       case 'pause':
         if (operation.ms === 0) return new Promise((resolve) => setImmediate(resolve));
         return sleep(operation.ms);
@@ -131,9 +155,22 @@ class Run {
     this.closing = this.pool.close();
   }
 
-  /** Releases what is held, waits for every call that can end by itself, then closes the pool. */
-  async finish(): Promise<void> {
+  /**
+   * Brings the backends back as `ending` says and releases what is held; unless close() was
+   * among the operations, checks liveness (one backend up, then all); waits for every call that
+   * can end by itself; then closes the pool. Whether liveness was probed.
+   */
+  async finish(ending: Ending): Promise<boolean> {
     this.backend.stopHolding();
+    const probes = this.closing === undefined;
+    if (probes) {
+      if (ending.up === 'one') {
+        await this.restore([ending.index]);
+        await this.probe(`only backend #${ending.index} up`);
+      }
+      await this.restore(undefined);
+      await this.probe('every backend up');
+    }
     const canEndByItself = (r: CallRecord): boolean =>
       !(mayLastUntilClose(r.operation) && !r.aborted);
     await waitFor(
@@ -149,10 +186,60 @@ class Run {
       'every call to settle after close()',
     ).catch(() => undefined);
     await sleep(SECOND_SETTLEMENT_GRACE_MS);
+    return probes;
+  }
+
+  /**
+   * These backends up (undefined: all) and the others dead; a fleet's name answers with every
+   * backend again, so only the backends' own state decides what serves.
+   */
+  private async restore(up: number[] | undefined): Promise<void> {
+    const { backend } = this;
+    await this.seeDeadBackends();
+    if (backend.moveTo !== undefined) {
+      const all = Array.from({ length: FLEET_SIZE }, (_, i) => i);
+      backend.moveTo(all);
+      if (up !== undefined) {
+        for (const index of all.filter((i) => !up.includes(i))) {
+          for (const record of this.unsettled()) {
+            record.disrupt([status.UNAVAILABLE], `backend #${index} died at the end of the run`);
+          }
+          await backend.downOne!(index);
+        }
+        await this.seeDeadBackends();
+        for (const index of up) await backend.upOne!(index);
+        return;
+      }
+    }
+    await backend.up();
+  }
+
+  /**
+   * Waits until the pool has seen every dead backend's connections die: until then a channel
+   * shows READY on a connection whose reset it has not read yet, and a probe placed there
+   * would fail for the network's reason, not the pool's. Were the backend brought back first,
+   * the stale READY could not be told from a new one.
+   */
+  private async seeDeadBackends(): Promise<void> {
+    await waitFor(
+      () =>
+        this.pool
+          .stats()
+          .channels.every((c) => c.state !== 'READY' || this.backend.serves(c.target)),
+      HANG_GUARD_MS,
+      'the pool to see that the dead backends died',
+    ).catch(() => this.liveness.push('a READY channel to a dead backend for 10 s'));
+  }
+
+  private async probe(after: string): Promise<void> {
+    if (this.liveness.length > 0) return;
+    const facades = { observable: this.observable, async: this.async };
+    this.liveness.push(...(await probeLiveness(this.pool, facades, this.records, after)));
   }
 
   violations(): string[] {
     return [
+      ...this.liveness,
       ...this.sampler.breaches,
       ...this.records.flatMap(callViolations),
       ...closedPoolViolations(this.pool.stats()),
@@ -166,17 +253,34 @@ export interface RunFlavour {
   pool?: Record<string, unknown>;
 }
 
+/** Counts the pool's log lines that show a rule at work; the lines themselves are dropped. */
+function countRulesAtWork(coverage: RunCoverage | undefined): void {
+  const line = (message: unknown): void => coverage?.sawLine(String(message));
+  Logger.overrideLogger({ log: line, warn: line, error: line, debug: line, verbose: line });
+}
+
 /**
  * Runs one sequence against a fresh backend and pool, and throws an InvariantError listing the
  * operations and every broken invariant. Everything it opens is closed, also when it throws.
  */
-export async function runSequence(flavour: RunFlavour, operations: Operation[]): Promise<void> {
+export async function runSequence(
+  flavour: RunFlavour,
+  scenario: Scenario,
+  coverage?: RunCoverage,
+): Promise<void> {
+  const { config, operations } = scenario;
   const backend = await flavour.startBackend();
-  const sampler = new PoolSampler(LIMITS);
+  const sampler = new PoolSampler({
+    maxChannels: config.maxChannels,
+    maxConcurrentCallsPerChannel: CALLS_PER_CHANNEL,
+  });
   let pool: GrpcPool | undefined;
+  coverage?.startRun();
+  countRulesAtWork(coverage);
   try {
     pool = createEchoPool(backend.target, {
-      pool: { ...LIMITS, minChannels: 1, acquireTimeoutMs: 30_000, ...flavour.pool },
+      pool: { ...poolOptionsOf(config), acquireTimeoutMs: 30_000, ...flavour.pool },
+      channelOptions: RECONNECT_BACKOFF,
       drainTimeoutMs: DRAIN_TIMEOUT_MS,
       interceptors: [sampler.interceptor],
     });
@@ -194,16 +298,17 @@ export async function runSequence(flavour: RunFlavour, operations: Operation[]):
       sampler.sample(`operation ${i} (${describeOperation(operation)})`);
       await run.apply(operation);
     }
-    await run.finish();
+    if (await run.finish(scenario.ending)) coverage?.probed();
     const problems = run.violations();
     if (problems.length > 0) {
       throw new InvariantError(
         `${problems.length} broken invariant(s):\n  ${problems.join('\n  ')}\n` +
-          `operations:\n  ${operations.map((o, i) => `${i}: ${describeOperation(o)}`).join('\n  ')}`,
+          describeScenario(scenario),
       );
     }
   } finally {
     await pool?.close();
     await backend.close();
+    Logger.overrideLogger(false);
   }
 }

@@ -38,6 +38,7 @@ export async function startSingleBackend(): Promise<PropertyBackend> {
       isDown = false;
       await parts.proxy.up();
     },
+    serves: (address) => address === parts.proxy.address && !isDown,
     close: async () => {
       await parts.proxy.close();
       await parts.front.close();
