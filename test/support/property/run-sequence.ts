@@ -234,7 +234,9 @@ class Run {
   private async probe(after: string): Promise<void> {
     if (this.liveness.length > 0) return;
     const facades = { observable: this.observable, async: this.async };
-    this.liveness.push(...(await probeLiveness(this.pool, facades, this.records, after)));
+    // The facade each kind goes through changes from probe to probe and run to run.
+    const round = this.records.length;
+    this.liveness.push(...(await probeLiveness(this.pool, facades, this.records, after, round)));
   }
 
   violations(): string[] {
