@@ -74,6 +74,13 @@ describe('rotation at maxChannels while long streams hold every channel', () => 
       HANG_GUARD_MS,
       'the age sweep to rotate a channel',
     );
+    // One retires (it closes once its stream ends); the other keeps taking new calls.
+    expect(
+      pool
+        .stats()
+        .channels.map((c) => c.retiring === true)
+        .sort(),
+    ).toEqual([false, true]);
     const during = await Promise.allSettled(
       Array.from({ length: 4 }, () => firstValueFrom(echo.echo({ message: 'during' }))),
     );
