@@ -114,7 +114,8 @@ class Run {
         for (const record of this.unsettled()) {
           record.disrupt([status.UNAVAILABLE], 'the backend died while it ran');
         }
-        return this.backend.down();
+        await this.backend.down();
+        return this.seeDeadBackends();
       case 'backendUp':
         return this.backend.up();
       case 'oneBackendDown':
@@ -122,7 +123,8 @@ class Run {
         for (const record of this.unsettled()) {
           record.disrupt([status.UNAVAILABLE], `backend #${operation.index} died while it ran`);
         }
-        return this.backend.downOne!(operation.index);
+        await this.backend.downOne!(operation.index);
+        return this.seeDeadBackends();
       case 'oneBackendUp':
         return this.backend.upOne!(operation.index);
       case 'pause':
@@ -218,7 +220,8 @@ class Run {
    * Waits until the pool has seen every dead backend's connections die: until then a channel
    * shows READY on a connection whose reset it has not read yet, and a probe placed there
    * would fail for the network's reason, not the pool's. Were the backend brought back first,
-   * the stale READY could not be told from a new one.
+   * the stale READY could not be told from a new one; so every operation that kills a
+   * backend ends with this wait. Calls in flight meanwhile may fail UNAVAILABLE as before.
    */
   private async seeDeadBackends(): Promise<void> {
     await waitFor(
