@@ -158,11 +158,14 @@ class Run {
   }
 
   /**
-   * Brings the backends back as `ending` says and releases what is held; unless close() was
-   * among the operations, checks liveness (one backend up, then all); waits for every call that
+   * Unless close() was among the operations, lets every channel come of age, brings the
+   * backends back as `ending` says, releases what is held and checks liveness (one backend up, then all); waits for every call that
    * can end by itself; then closes the pool. Whether liveness was probed.
    */
-  async finish(ending: Ending): Promise<boolean> {
+  async finish(ending: Ending, maxConnectionAgeMs: number): Promise<boolean> {
+    // Enables, never decides: every channel comes of age at least once with the run's calls
+    // still in flight, so the probes meet what rotation left (at the cap, with long streams).
+    if (this.closing === undefined) await sleep(maxConnectionAgeMs);
     this.backend.stopHolding();
     const probes = this.closing === undefined;
     if (probes) {
@@ -303,7 +306,7 @@ export async function runSequence(
       sampler.sample(`operation ${i} (${describeOperation(operation)})`);
       await run.apply(operation);
     }
-    if (await run.finish(scenario.ending)) coverage?.probed();
+    if (await run.finish(scenario.ending, config.maxConnectionAgeMs)) coverage?.probed();
     const problems = run.violations();
     if (problems.length > 0) {
       throw new InvariantError(
