@@ -31,8 +31,10 @@ export interface Scenario {
  * once; if it is the one that comes back, the subset passes over it (it is ejected) and keeps
  * its channels on the dead ones, so every call fails UNAVAILABLE until the ejection period ends
  * (up to maxEjectionMs). The "only one backend up" ending is then drawn only where it cannot
- * meet this bug: outlier detection off, or a channel for every backend. Replay with
- * GRPC_POOL_PROPERTY_SEED=106152877 GRPC_POOL_PROPERTY_PATH=14 and this set to false.
+ * meet this bug: outlier detection off, or a channel for every backend. Smallest case (2 of
+ * the 3 indexes fail): runSequence(DNS_FLEET, { config: { minChannels: 1, maxChannels: 2,
+ * maxConnectionAgeMs: 0, outlierDetection: { consecutiveFailures: 1, baseEjectionMs: 60_000 } },
+ * operations: [backendDown, pause 150ms], ending: { up: 'one', index } }).
  */
 export const SUBSET_SKIPS_EJECTED_BACKEND_THAT_SERVES = true;
 
@@ -43,8 +45,11 @@ export const SUBSET_SKIPS_EJECTED_BACKEND_THAT_SERVES = true;
  * the channel retires first (an ejected channel is not kept as the last one serving) and its
  * successor is owed the slot the retiring channel frees only once its long call ends: until
  * then every new call waits for a slot and fails (RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED).
- * Heavy seed -1324242500 path 7:2. While set, such configs draw no call that may last until
- * close().
+ * Found by the heavy tier (seed -1324242500 path 7:2); smallest case: maxChannels 1,
+ * outlierDetection { consecutiveFailures: 1 }, operations [call async unary holdForever
+ * deadline:none, call async unary fail:14], every backend up: the probes' opener ends
+ * DEADLINE_EXCEEDED "waiting for a free channel". While set, such configs draw no call that
+ * may last until close().
  */
 export const RETIRING_CHANNEL_AT_CAP_BLOCKS_ITS_SUCCESSOR = true;
 
