@@ -147,24 +147,3 @@ function apply(style: SeriesStyle, id: string, value: unknown): void {
   else if (id === 'custom.axisLabel') style.axisLabel = value as string;
   else throw new Error(`unsupported override property ${id}`);
 }
-
-/**
- * The expression as Grafana sends it with every variable at "All" (their
- * `allValue` is `.*`) and `$__rate_interval` given.
- */
-export function interpolate(expr: string, rateInterval: string): string {
-  return expr.replace(/\$(?:\{(\w+)\}|(\w+))/g, (_text, braced?: string, bare?: string) => {
-    const name = braced ?? bare;
-    if (name === '__rate_interval') return rateInterval;
-    if (name === 'pool' || name === 'service' || name === 'method') return '.*';
-    throw new Error(`no value for $${name} in: ${expr}`);
-  });
-}
-
-/** `{{grpc_method}} {{grpc_code}}` with a series' labels. */
-export function legendName(format: string | undefined, labels: Record<string, string>): string {
-  if (format === undefined || format === '') return JSON.stringify(labels);
-  return format
-    .replace(/\{\{\s*(\w+)\s*\}\}/g, (_text, label: string) => labels[label] ?? '')
-    .trim();
-}

@@ -1,25 +1,22 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { INestMicroservice } from '@nestjs/common';
 import type { GrpcPoolStats } from 'nestjs-grpc-pool';
 import { createOrdersApp } from '../sample/orders/orders-app.js';
 import { createDemoGatewayApp } from './demo-gateway.js';
+import { freePort } from './free-port.js';
 import { Load, type Tally } from './load.js';
-import { parsePrometheusText } from './prometheus-text.js';
-import { ScrapeStore } from './scrape-store.js';
-import type { Annotation } from './svg-panel.js';
+import type { Annotation } from './panel-overlays.js';
+import type { PrometheusClient } from './prometheus-client.js';
 
 export interface Run {
-  store: ScrapeStore;
+  /** Unix ms: the first scrape before the load, and the last one after `stats` was read. */
+  startMs: number;
+  endMs: number;
   annotations: Annotation[];
-  /** The pool's stats() right after the last scrape, with the load stopped. */
+  /** The pool's stats() right after the load stopped, from the same state as the last scrape. */
   stats: GrpcPoolStats;
   tally: Tally;
 }
-
-export const SCRAPE_EVERY_MS = 1000;
 
 /** When each phase begins, in seconds from the start of the load; the run ends at `END_S`. */
 const STEADY_S = 0;
@@ -29,28 +26,29 @@ const AFTER_BURST_S = 33;
 const ORDERS_STOP_S = 45;
 const ORDERS_BACK_S = 57;
 const END_S = 84;
+/** After the load: a few quiet scrapes, so rates fall to zero and gauges settle. */
+const QUIET_S = 3;
+const SCRAPE_WAIT_MS = 15_000;
 
 const say = (line: string): boolean => process.stdout.write(`${line}\n`);
 
 /**
  * The sample's orders service and its gateway (with a smaller pool, see
- * `DEMO_POOL`) in this process, on loopback ports, under ~85 s of load in
- * phases; /metrics scraped every second throughout. Everything started here
- * is closed before this returns, whatever fails.
+ * `DEMO_POOL`) in this process, on loopback ports, the gateway on
+ * `gatewayPort` where `prometheus` scrapes its /metrics, under ~85 s of load
+ * in phases. Everything started here is closed before this returns,
+ * whatever fails.
  */
-export async function runSample(): Promise<Run> {
+export async function runSample(gatewayPort: number, prometheus: PrometheusClient): Promise<Run> {
   const ordersUrl = `127.0.0.1:${await freePort()}`;
   let orders: INestMicroservice | undefined = await startOrders(ordersUrl);
   const gateway = await createDemoGatewayApp(ordersUrl);
-  const store = new ScrapeStore();
   const annotations: Annotation[] = [];
-  let scraper: { stop(): Promise<void> } | undefined;
   let load: Load | undefined;
   try {
-    await gateway.listen(0, '127.0.0.1');
-    const { port } = (gateway.getHttpServer() as Server).address() as AddressInfo;
-    const base = `http://127.0.0.1:${port}`;
-    scraper = startScraper(base, store);
+    await gateway.listen(gatewayPort, '127.0.0.1');
+    const base = `http://127.0.0.1:${gatewayPort}`;
+    const startMs = await scrapedAfter(prometheus, Date.now());
     const began = Date.now();
     const until = (seconds: number) => sleep(Math.max(0, began + seconds * 1000 - Date.now()));
     const mark = (text: string, details = ''): void => {
@@ -76,18 +74,28 @@ export async function runSample(): Promise<Run> {
     mark('load stops');
     await load.stop();
     await steady;
-    // A few quiet scrapes: the rates fall to zero and the gauges settle.
-    await sleep(3 * SCRAPE_EVERY_MS);
-    await scraper.stop();
-    await scrapeOnce(base, store);
+    await sleep(QUIET_S * 1000);
+    const statsAt = Date.now();
     const stats = (await (await fetch(`${base}/pool`)).json()) as GrpcPoolStats;
-    return { store, annotations, stats, tally: load.tally };
+    const endMs = await scrapedAfter(prometheus, statsAt);
+    return { startMs, endMs, annotations, stats, tally: load.tally };
   } finally {
     await load?.stop();
-    await scraper?.stop();
     await gateway.close();
     await orders?.close();
   }
+}
+
+/** Waits for Prometheus to scrape the gateway successfully after `t` (unix ms); that scrape's time. */
+async function scrapedAfter(prometheus: PrometheusClient, t: number): Promise<number> {
+  const deadline = Date.now() + SCRAPE_WAIT_MS;
+  while (Date.now() < deadline) {
+    const [last] = await prometheus.query('timestamp(up{job="gateway"} == 1)', Date.now() / 1000);
+    const scrapedMs = last === undefined ? 0 : Number(last.value[1]) * 1000;
+    if (scrapedMs > t) return scrapedMs;
+    await sleep(200);
+  }
+  throw new Error(`prometheus did not scrape the gateway's /metrics within ${SCRAPE_WAIT_MS} ms`);
 }
 
 async function startOrders(url: string): Promise<INestMicroservice> {
@@ -95,38 +103,4 @@ async function startOrders(url: string): Promise<INestMicroservice> {
   orders.useLogger(['warn', 'error']);
   await orders.listen();
   return orders;
-}
-
-function startScraper(base: string, store: ScrapeStore): { stop(): Promise<void> } {
-  let scraping: Promise<void> | undefined;
-  const timer = setInterval(() => {
-    // A slow scrape is skipped over rather than overlapped, so points stay in time order.
-    scraping ??= scrapeOnce(base, store)
-      .catch((error: unknown) => void say(`scrape failed: ${String(error)}`))
-      .finally(() => (scraping = undefined));
-  }, SCRAPE_EVERY_MS);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await scraping;
-    },
-  };
-}
-
-/** One scrape, stamped with the time it was asked for, as Prometheus stamps its samples. */
-async function scrapeOnce(base: string, store: ScrapeStore): Promise<void> {
-  const asked = Date.now();
-  const response = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5000) });
-  store.add(asked, parsePrometheusText(await response.text()));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
