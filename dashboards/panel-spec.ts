@@ -93,7 +93,7 @@ function axisLayers(
       type: 'temporal',
       title: null,
       scale: { type: 'utc', domain: [times[0], times[times.length - 1]] },
-      axis: { format: '%H:%M:%S', tickCount: 8 },
+      axis: { format: '%H:%M:%S', tickCount: 8, labelFlush: true },
     },
     y: {
       field: 'v',
