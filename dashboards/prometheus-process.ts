@@ -27,7 +27,12 @@ export class PrometheusProcess {
     private readonly child: ChildProcess,
     readonly client: PrometheusClient,
     private readonly killOnExit: () => void,
-  ) {}
+  ) {
+    child.once('error', (error) => (this.spawnError = error));
+  }
+
+  /** Set when the binary could not be started at all (then no 'exit' follows). */
+  private spawnError: Error | undefined;
 
   static async start(dir: string, targets: readonly string[]): Promise<PrometheusProcess> {
     const configFile = join(dir, 'prometheus.yml');
@@ -62,7 +67,8 @@ export class PrometheusProcess {
 
   async stop(): Promise<void> {
     process.removeListener('exit', this.killOnExit);
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const ended = this.child.exitCode !== null || this.child.signalCode !== null;
+    if (ended || this.spawnError !== undefined) return;
     const exited = once(this.child, 'exit');
     this.child.kill('SIGTERM');
     // SIGTERM lets it close the TSDB cleanly; SIGKILL only if that hangs.
@@ -79,6 +85,7 @@ export class PrometheusProcess {
   private async waitUntilReady(): Promise<void> {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (Date.now() < deadline) {
+      if (this.spawnError !== undefined) throw this.spawnError;
       if (this.child.exitCode !== null) {
         throw new Error(`prometheus exited with code ${this.child.exitCode} while starting`);
       }
