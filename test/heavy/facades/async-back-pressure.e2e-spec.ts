@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { GrpcPool } from '../../lib/index.js';
-import { closeTestPool } from '../support/close-test-pool.js';
-import { createEchoPool, type EchoAsyncService } from '../support/echo-client.js';
-import { startFlowServer, type FlowServer } from '../support/flow-server.js';
-import { sleep, waitFor } from '../support/wait-for.js';
+import type { GrpcPool } from '../../../lib/index.js';
+import { closeTestPool } from '../../support/close-test-pool.js';
+import { createEchoPool, type EchoAsyncService } from '../../support/echo-client.js';
+import { startFlowServer, type FlowServer } from '../../support/flow-server.js';
+import { sleep, waitFor } from '../../support/wait-for.js';
 
 const KB = 'x'.repeat(1024);
 const MESSAGES = 100_000;

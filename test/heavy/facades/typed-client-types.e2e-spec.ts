@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from '@jest/globals';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = fileURLToPath(new URL('../../..', import.meta.url));
 const typeTest = join(root, 'test/types/typed-clients.type-test.ts');
 const DIRECTIVE = /^\s*\/\/ @ts-expect-error: (.*)$/;
 
