@@ -8,4 +8,4 @@ app="$1"
 echo "package consumers on @grpc/grpc-js $LOWEST_GRPC_JS, installed in $app"
 jest=(node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js)
 GRPC_POOL_CONSUMER_APP="$app" GRPC_POOL_EXPECT_GRPC_JS="$LOWEST_GRPC_JS" \
-  timeout --kill-after=30 "$JEST_HANG_GUARD_S" "${jest[@]}" --verbose test/package-consumers.e2e-spec.ts
+  timeout --kill-after=30 "$JEST_HANG_GUARD_S" "${jest[@]}" --verbose test/package/package-consumers.e2e-spec.ts

@@ -9,14 +9,14 @@ node="$(bash .ci/node-binary.sh "$1")"
 echo "Jest on $("$node" --version): $node"
 jest=("$node" --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js)
 timeout --kill-after=30 "$JEST_HANG_GUARD_S" "${jest[@]}" \
-  test/package-consumers.e2e-spec.ts \
-  test/call-kinds.e2e-spec.ts \
-  test/async-service.e2e-spec.ts \
-  test/deadline-propagation.e2e-spec.ts \
-  test/shutdown-drain.e2e-spec.ts \
-  test/module.e2e-spec.ts \
-  test/response-metadata.e2e-spec.ts \
-  test/stream-failures.e2e-spec.ts \
-  test/health.e2e-spec.ts \
-  test/async-context.e2e-spec.ts \
-  test/opentelemetry-tracing.e2e-spec.ts
+  test/package/package-consumers.e2e-spec.ts \
+  test/facades/call-kinds.e2e-spec.ts \
+  test/facades/async-service.e2e-spec.ts \
+  test/context/deadline-propagation.e2e-spec.ts \
+  test/client/shutdown-drain.e2e-spec.ts \
+  test/module/module.e2e-spec.ts \
+  test/call/response-metadata.e2e-spec.ts \
+  test/call/stream-failures.e2e-spec.ts \
+  test/health/health.e2e-spec.ts \
+  test/context/async-context.e2e-spec.ts \
+  test/telemetry/opentelemetry-tracing.e2e-spec.ts

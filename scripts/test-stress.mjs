@@ -2,7 +2,7 @@
 //
 //   npm run test:stress -- 10                 the default tier (npm test), 10 runs, two burners
 //   npm run test:stress -- 10 --heavy         the heavy tier (npm run test:heavy)
-//   npm run test:stress -- 5 --burners 0 -- test/retries.e2e-spec.ts    one file, idle machine
+//   npm run test:stress -- 5 --burners 0 -- test/policies/retries.e2e-spec.ts    one file, idle machine
 //
 // A run also fails when Jest does not exit by itself within EXIT_GUARD_MS of writing its results (an open
 // handle: a socket, a timer or a child a test left behind). Exit code 0 only when every run of every file passed.

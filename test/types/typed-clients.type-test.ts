@@ -1,7 +1,7 @@
 /**
  * Compile-time checks of the typed-client helpers against real ts-proto
  * output (test/fixtures/typed/echo.ts). Never run: `tsc -p tsconfig.json`
- * and test/typed-client-types.e2e-spec.ts compile it. Every
+ * and test/heavy/facades/typed-client-types.e2e-spec.ts compile it. Every
  * `@ts-expect-error` line must fail to compile for the reason it gives; the
  * spec also proves each one does once its directive is removed.
  */
