@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { firstValueFrom, from, lastValueFrom, of, toArray, type Observable } from 'rxjs';
 import type { GrpcPool, GrpcPoolCallOptions } from '../../lib/index.js';
 import { closeTestPool } from '../support/close-test-pool.js';
+import { collect } from '../support/collect.js';
 import {
   createEchoPool,
   type EchoAsyncService,
@@ -233,9 +234,3 @@ describe('response metadata: onHeader and onTrailer on every call kind', () => {
     expectEchoed(headers, trailers);
   });
 });
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of iterable) all.push(item);
-  return all;
-}

@@ -10,6 +10,7 @@ import {
   type GrpcPoolCallOptions,
 } from '../../lib/index.js';
 import { closeTestPool } from '../support/close-test-pool.js';
+import { collect } from '../support/collect.js';
 import {
   createEchoPool,
   type EchoAsyncService,
@@ -25,12 +26,6 @@ const HANG_GUARD_MS = 10_000;
 
 /** One full turn of the event loop: whatever a call would start on its own has started by then. */
 const turnOfTheEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of iterable) all.push(item);
-  return all;
-}
 
 const messages = (replies: EchoReply[]): string[] => replies.map((reply) => reply.message);
 

@@ -15,6 +15,7 @@ import {
   type EchoServiceDefinition as EchoDefinition,
 } from '../fixtures/typed/echo.js';
 import { closeTestPool } from '../support/close-test-pool.js';
+import { collect } from '../support/collect.js';
 import { createEchoPool } from '../support/echo-client.js';
 import { startEchoServer, type EchoServer } from '../support/echo-server.js';
 
@@ -25,12 +26,6 @@ const request = (message: string): EchoRequest => ({
   key: '',
   pushbackMs: 0,
 });
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of iterable) all.push(item);
-  return all;
-}
 
 describe('typed clients: ts-proto output through both facades, against a real server', () => {
   let server: EchoServer;
