@@ -4,7 +4,7 @@
  */
 
 /** A dashboard variable's selection: `All` (the variable's `allValue`, `.*` here) or some values. */
-export type VariableValue = 'All' | readonly string[];
+type VariableValue = 'All' | readonly string[];
 
 export interface QueryVariables {
   /** `$__interval` and the range query's step, in seconds. */

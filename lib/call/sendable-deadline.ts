@@ -4,7 +4,7 @@
  * Node server (grpc-js's own) can set, which then fires at once: the call failed
  * DEADLINE_EXCEEDED as it started. A whole number of seconds below 2^31 ms cannot round past it.
  */
-export const MAX_WIRE_TIMEOUT_MS = 2_147_483_000;
+const MAX_WIRE_TIMEOUT_MS = 2_147_483_000;
 
 /**
  * A deadline further than the wire carries moves in to MAX_WIRE_TIMEOUT_MS (at most 647 ms of

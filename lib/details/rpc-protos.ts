@@ -23,8 +23,6 @@ export function rpcProtos(): protobuf.Root {
   return root;
 }
 
-export const TYPE_URL_PREFIX = 'type.googleapis.com/';
-
 /** The message type a type URL names, if the loaded protos define it. */
 export function detailType(typeUrl: string): protobuf.Type | undefined {
   if (typeof typeUrl !== 'string') return undefined;

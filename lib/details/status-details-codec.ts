@@ -74,7 +74,7 @@ function decodeDetail(packed: AnyMessage): GrpcStatusDetail[] {
  * and grpc-js then never delivers the status at all: the client waits for
  * its deadline. Real details (a few field violations) take a few hundred bytes.
  */
-export const MAX_STATUS_DETAILS_BYTES = 16 * 1024;
+const MAX_STATUS_DETAILS_BYTES = 16 * 1024;
 
 /** A `google.rpc.Status` carrying `details`, encoded for the `grpc-status-details-bin` trailer. */
 export function encodeStatusDetails(

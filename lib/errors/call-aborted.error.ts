@@ -1,7 +1,11 @@
 import { status } from '@grpc/grpc-js';
 import { GrpcPoolCallError } from './grpc-call.error.js';
 
-/** Where the call was when its signal aborted, as its message says. */
+/**
+ * Where the call was when its signal aborted, as its message says. Public as
+ * `GrpcCallAbortedWhen`, the type of `GrpcCallAbortedError`'s constructor argument.
+ * @publicApi
+ */
 export type AbortedWhen =
   | 'before it was sent'
   | 'while it waited for a slot (queued)'

@@ -5,7 +5,7 @@ import { poolDisplayName } from '../errors/pool-label.js';
 
 const HEALTH_OPTION_KEYS = ['timeoutMs', 'remote', 'minReadyChannels', 'key'] as const;
 
-export const HEALTH_DEFAULTS = { timeoutMs: 1000, minReadyChannels: 0 } as const;
+const HEALTH_DEFAULTS = { timeoutMs: 1000, minReadyChannels: 0 } as const;
 
 /** A health check's options, checked and with defaults filled in. */
 export interface HealthSettings {

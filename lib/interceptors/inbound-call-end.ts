@@ -16,7 +16,7 @@ export const INBOUND_DEADLINE_TOLERANCE_MS = 100;
 const TOLERANCE_SHARE = 4;
 
 /** How early an end may come and still be the deadline of a call watched since `since`. */
-export function deadlineTolerance(deadline: number, since: number): number {
+function deadlineTolerance(deadline: number, since: number): number {
   return Math.min(INBOUND_DEADLINE_TOLERANCE_MS, Math.max(0, deadline - since) / TOLERANCE_SHARE);
 }
 

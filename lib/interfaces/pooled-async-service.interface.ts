@@ -31,44 +31,50 @@ export interface GrpcServiceDefinition {
 export type GrpcRequestStream<Message> =
   AsyncIterable<Message> | Iterable<Message> | Observable<Message>;
 
-type Builtin = string | number | boolean | bigint | symbol | null | undefined | Uint8Array | Date;
-
 /**
  * A request whose fields may be left out: proto3 sends an unset field as
  * its default, so every field of a request, at any depth, is optional.
+ * Scalars, bytes and dates stay whole.
  * @publicApi
  */
-export type GrpcDeepPartial<Message> = Message extends Builtin
+export type GrpcDeepPartial<Message> = Message extends
+  string | number | boolean | bigint | symbol | null | undefined | Uint8Array | Date
   ? Message
   : Message extends readonly (infer Element)[]
     ? readonly GrpcDeepPartial<Element>[]
     : { [Field in keyof Message]?: GrpcDeepPartial<Message[Field]> };
 
-/** The message a codec decodes to (ts-proto's `MessageFns<T>`), or the type itself when it is not a codec. */
-type MessageOf<Codec> = Codec extends { decode(...input: never[]): infer Message }
+/**
+ * The message a codec decodes to (ts-proto's `MessageFns<T>`), or the type itself when it is not a codec.
+ * @publicApi
+ */
+export type GrpcMessageOf<Codec> = Codec extends { decode(...input: never[]): infer Message }
   ? Message
   : Codec;
 
 /**
  * By which side streams. A definition that says only `boolean` (not written
  * `as const`) could be either, so it types as either rather than wrongly as one.
+ * @publicApi
  */
-type Streaming<Flag extends boolean, Streams, Single> = boolean extends Flag
+export type GrpcStreamingChoice<Flag extends boolean, Streams, Single> = boolean extends Flag
   ? Streams | Single
   : Flag extends true
     ? Streams
     : Single;
 
-type RequestOf<Method extends GrpcMethodDefinition> = Streaming<
+/** What a method of `getAsyncService()` takes: a request, or a stream of them. @publicApi */
+export type GrpcAsyncRequest<Method extends GrpcMethodDefinition> = GrpcStreamingChoice<
   Method['requestStream'],
-  GrpcRequestStream<GrpcDeepPartial<MessageOf<Method['requestType']>>>,
-  GrpcDeepPartial<MessageOf<Method['requestType']>>
+  GrpcRequestStream<GrpcDeepPartial<GrpcMessageOf<Method['requestType']>>>,
+  GrpcDeepPartial<GrpcMessageOf<Method['requestType']>>
 >;
 
-type ResponseOf<Method extends GrpcMethodDefinition> = Streaming<
+/** What a method of `getAsyncService()` returns: a Promise, or an async iterator of responses. @publicApi */
+export type GrpcAsyncResponse<Method extends GrpcMethodDefinition> = GrpcStreamingChoice<
   Method['responseStream'],
-  AsyncIterableIterator<MessageOf<Method['responseType']>>,
-  Promise<MessageOf<Method['responseType']>>
+  AsyncIterableIterator<GrpcMessageOf<Method['responseType']>>,
+  Promise<GrpcMessageOf<Method['responseType']>>
 >;
 
 /**
@@ -83,8 +89,8 @@ type ResponseOf<Method extends GrpcMethodDefinition> = Streaming<
  */
 export type PooledAsyncService<Definition extends GrpcServiceDefinition> = {
   [Method in keyof Definition['methods']]: (
-    request: RequestOf<Definition['methods'][Method]>,
+    request: GrpcAsyncRequest<Definition['methods'][Method]>,
     metadata?: Metadata,
     options?: GrpcPoolCallOptions,
-  ) => ResponseOf<Definition['methods'][Method]>;
+  ) => GrpcAsyncResponse<Definition['methods'][Method]>;
 };

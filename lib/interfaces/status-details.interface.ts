@@ -11,11 +11,9 @@ export interface GrpcDuration {
   nanos: number;
 }
 
-type TypeUrl<Name extends string> = `type.googleapis.com/google.rpc.${Name}`;
-
 /** @publicApi */
 export interface GrpcErrorInfo {
-  '@type': TypeUrl<'ErrorInfo'>;
+  '@type': 'type.googleapis.com/google.rpc.ErrorInfo';
   reason: string;
   domain: string;
   metadata: Record<string, string>;
@@ -23,20 +21,20 @@ export interface GrpcErrorInfo {
 
 /** @publicApi */
 export interface GrpcRetryInfo {
-  '@type': TypeUrl<'RetryInfo'>;
+  '@type': 'type.googleapis.com/google.rpc.RetryInfo';
   retryDelay: GrpcDuration | null;
 }
 
 /** Server internals: never sent on to HTTP clients by the filter. @publicApi */
 export interface GrpcDebugInfo {
-  '@type': TypeUrl<'DebugInfo'>;
+  '@type': 'type.googleapis.com/google.rpc.DebugInfo';
   stackEntries: string[];
   detail: string;
 }
 
 /** @publicApi */
 export interface GrpcQuotaFailure {
-  '@type': TypeUrl<'QuotaFailure'>;
+  '@type': 'type.googleapis.com/google.rpc.QuotaFailure';
   violations: {
     subject: string;
     description: string;
@@ -51,13 +49,13 @@ export interface GrpcQuotaFailure {
 
 /** @publicApi */
 export interface GrpcPreconditionFailure {
-  '@type': TypeUrl<'PreconditionFailure'>;
+  '@type': 'type.googleapis.com/google.rpc.PreconditionFailure';
   violations: { type: string; subject: string; description: string }[];
 }
 
 /** @publicApi */
 export interface GrpcBadRequest {
-  '@type': TypeUrl<'BadRequest'>;
+  '@type': 'type.googleapis.com/google.rpc.BadRequest';
   fieldViolations: {
     field: string;
     description: string;
@@ -68,14 +66,14 @@ export interface GrpcBadRequest {
 
 /** @publicApi */
 export interface GrpcRequestInfo {
-  '@type': TypeUrl<'RequestInfo'>;
+  '@type': 'type.googleapis.com/google.rpc.RequestInfo';
   requestId: string;
   servingData: string;
 }
 
 /** @publicApi */
 export interface GrpcResourceInfo {
-  '@type': TypeUrl<'ResourceInfo'>;
+  '@type': 'type.googleapis.com/google.rpc.ResourceInfo';
   resourceType: string;
   resourceName: string;
   owner: string;
@@ -84,13 +82,13 @@ export interface GrpcResourceInfo {
 
 /** @publicApi */
 export interface GrpcHelp {
-  '@type': TypeUrl<'Help'>;
+  '@type': 'type.googleapis.com/google.rpc.Help';
   links: { description: string; url: string }[];
 }
 
 /** @publicApi */
 export interface GrpcLocalizedMessage {
-  '@type': TypeUrl<'LocalizedMessage'>;
+  '@type': 'type.googleapis.com/google.rpc.LocalizedMessage';
   locale: string;
   message: string;
 }

@@ -12,7 +12,7 @@ import { closestName } from './closest-name.js';
 export const MAX_DURATION_MS = 2_147_483_647;
 
 /** The largest count an option takes (grpc-js's channel arguments are 32-bit integers). */
-export const MAX_INT32 = 2_147_483_647;
+const MAX_INT32 = 2_147_483_647;
 
 /**
  * Small checks shared by the option validators. Each one throws a

@@ -2,7 +2,11 @@ import { status, type Metadata } from '@grpc/grpc-js';
 import type { GrpcRetryOptions } from '../interfaces/retry-options.interface.js';
 import { MAX_DURATION_MS } from '../options/option-rules.js';
 
-/** A retry policy with every default filled in. */
+/**
+ * A retry policy with every default filled in. Public as `GrpcRetryPolicy`: a subclass of
+ * `GrpcRetryInterceptor` meets it in the protected `policyOf` and `shouldRetry`.
+ * @publicApi
+ */
 export type RetryPolicy = Readonly<Required<GrpcRetryOptions>>;
 
 const RETRY_DEFAULTS: RetryPolicy = Object.freeze({

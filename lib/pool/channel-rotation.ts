@@ -163,7 +163,7 @@ export class ChannelRotation {
 }
 
 /** Not connected and not on its way: TRANSIENT_FAILURE (grpc-js backs off) or IDLE. */
-export function cannotCarryCalls(channel: PooledChannel): boolean {
+function cannotCarryCalls(channel: PooledChannel): boolean {
   const state = channel.state();
   return state === connectivityState.TRANSIENT_FAILURE || state === connectivityState.IDLE;
 }

@@ -95,7 +95,7 @@ const NONE: ReadonlySet<string> = new Set();
  * channel shows the backend is up, and a broken connection beside it is
  * that connection's own trouble.
  */
-export function failingAddresses(channels: readonly PooledChannel[]): Set<string> {
+function failingAddresses(channels: readonly PooledChannel[]): Set<string> {
   const failing = new Set<string>();
   const ready = new Set<string>();
   for (const channel of channels) {

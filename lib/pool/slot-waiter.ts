@@ -19,7 +19,7 @@ export interface SlotWaiter {
 }
 
 /** Where a waiter sits in its queue; gone (undefined) once it left. */
-export interface SlotLinks {
+interface SlotLinks {
   readonly queue: SlotQueue;
   previous: SlotWaiter | undefined;
   next: SlotWaiter | undefined;

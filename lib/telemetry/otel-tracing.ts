@@ -156,7 +156,7 @@ export class MethodTracer {
  * instrumentation) has wrapped grpc-js's client: it marks wrapped functions
  * with `__wrapped`. Read per call, so turning it on later is followed.
  */
-export function grpcJsIsInstrumented(): boolean {
+function grpcJsIsInstrumented(): boolean {
   const makeUnary = Client.prototype.makeUnaryRequest as { __wrapped?: unknown };
   return makeUnary.__wrapped === true;
 }
