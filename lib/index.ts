@@ -44,7 +44,7 @@ export type {
   PooledAsyncService,
 } from './interfaces/pooled-async-service.interface.js';
 export type { GrpcMethodOptions } from './interfaces/method-options.interface.js';
-export type { GrpcRetryBudgetOptions } from './policies/retry-budget.js';
+export type { GrpcRetryBudgetOptions } from './interfaces/pool-options.interface.js';
 export type {
   GrpcPoolClientOptions,
   GrpcPoolConnectionOptions,
