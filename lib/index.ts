@@ -80,9 +80,9 @@ export type {
   GrpcPoolState,
   GrpcPoolStats,
 } from './interfaces/stats.interface.js';
-export type { GrpcCallCounts } from './telemetry/call-outcomes.js';
-export type { GrpcCallPhases } from './telemetry/call-phases.js';
-export type { GrpcLatencyPercentiles } from './telemetry/latency-window.js';
+export type { GrpcCallCounts } from './interfaces/stats.interface.js';
+export type { GrpcCallPhases } from './interfaces/stats.interface.js';
+export type { GrpcLatencyPercentiles } from './interfaces/stats.interface.js';
 export type {
   GrpcPrometheusOptions,
   GrpcPrometheusRegistry,
