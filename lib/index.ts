@@ -14,16 +14,14 @@ export { GrpcPoolCallError } from './errors/grpc-call.error.js';
 export { GrpcCallAbortedError } from './errors/call-aborted.error.js';
 export { isGrpcServiceError } from './errors/is-grpc-service-error.js';
 export { statusDetailsOf } from './details/attach-status-details.js';
-export {
-  grpcStatusError,
-  type GrpcStatusError,
-  type GrpcStatusErrorOptions,
-} from './details/grpc-status-error.js';
+export { grpcStatusError } from './details/grpc-status-error.js';
+export type {
+  GrpcStatusError,
+  GrpcStatusErrorOptions,
+} from './interfaces/status-error.interface.js';
 export type * from './interfaces/status-details.interface.js';
-export {
-  GrpcToHttpExceptionFilter,
-  type GrpcHttpErrorBody,
-} from './filters/grpc-to-http-exception.filter.js';
+export { GrpcToHttpExceptionFilter } from './filters/grpc-to-http-exception.filter.js';
+export type { GrpcHttpErrorBody } from './interfaces/http-error-body.interface.js';
 export { httpStatusForGrpc } from './filters/grpc-status-to-http.js';
 export type { GrpcToHttpExceptionFilterOptions } from './interfaces/http-filter-options.interface.js';
 export type {
