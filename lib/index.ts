@@ -31,7 +31,7 @@ export type { GrpcTlsOptions } from './interfaces/tls-options.interface.js';
 export type { GrpcStartupOptions } from './interfaces/startup-options.interface.js';
 export type { GrpcMethodOptions } from './interfaces/method-options.interface.js';
 export type { GrpcRetryOptions } from './interfaces/retry-options.interface.js';
-export type { GrpcRetryBudgetOptions } from './policies/retry-budget.js';
+export type { GrpcRetryBudgetOptions } from './interfaces/pool-options.interface.js';
 export type {
   GrpcPrometheusOptions,
   GrpcPrometheusRegistry,
@@ -66,15 +66,15 @@ export type {
 
 // Statistics: what `pool.stats()` returns.
 export type {
+  GrpcCallCounts,
+  GrpcCallPhases,
   GrpcChannelState,
   GrpcChannelStats,
+  GrpcLatencyPercentiles,
   GrpcMethodStats,
   GrpcPoolState,
   GrpcPoolStats,
 } from './interfaces/stats.interface.js';
-export type { GrpcCallCounts } from './telemetry/call-outcomes.js';
-export type { GrpcCallPhases } from './telemetry/call-phases.js';
-export type { GrpcLatencyPercentiles } from './telemetry/latency-window.js';
 
 // Health: the Terminus indicator and what it reports.
 export { GrpcPoolHealthIndicator } from './health/grpc-pool-health.indicator.js';
@@ -96,11 +96,11 @@ export { isGrpcServiceError } from './errors/is-grpc-service-error.js';
 
 // Rich error details (google.rpc.Status): reading them from an error, sending them.
 export { statusDetailsOf } from './details/attach-status-details.js';
-export {
-  grpcStatusError,
-  type GrpcStatusError,
-  type GrpcStatusErrorOptions,
-} from './details/grpc-status-error.js';
+export { grpcStatusError } from './details/grpc-status-error.js';
+export type {
+  GrpcStatusError,
+  GrpcStatusErrorOptions,
+} from './interfaces/status-error.interface.js';
 export type {
   GrpcBadRequest,
   GrpcDebugInfo,
@@ -124,9 +124,7 @@ export { GrpcTimeoutInterceptor } from './interceptors/grpc-timeout.interceptor.
 export { GrpcRetry } from './decorators/grpc-retry.decorator.js';
 export { GrpcRetryInterceptor } from './interceptors/grpc-retry.interceptor.js';
 export type { RetryPolicy as GrpcRetryPolicy } from './policies/retry-policy.js';
-export {
-  GrpcToHttpExceptionFilter,
-  type GrpcHttpErrorBody,
-} from './filters/grpc-to-http-exception.filter.js';
+export { GrpcToHttpExceptionFilter } from './filters/grpc-to-http-exception.filter.js';
+export type { GrpcHttpErrorBody } from './interfaces/http-error-body.interface.js';
 export { httpStatusForGrpc } from './filters/grpc-status-to-http.js';
 export type { GrpcToHttpExceptionFilterOptions } from './interfaces/http-filter-options.interface.js';

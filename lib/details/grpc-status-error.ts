@@ -1,26 +1,9 @@
 import { Metadata, status } from '@grpc/grpc-js';
-import type { GrpcStatusDetailInput } from '../interfaces/status-details.interface.js';
+import type {
+  GrpcStatusError,
+  GrpcStatusErrorOptions,
+} from '../interfaces/status-error.interface.js';
 import { encodeStatusDetails, STATUS_DETAILS_KEY } from './status-details-codec.js';
-
-/** What `grpcStatusError()` takes. @publicApi */
-export interface GrpcStatusErrorOptions {
-  /** A gRPC status code other than OK. */
-  code: status;
-  /** The status message clients see as `details`. */
-  message: string;
-  /** Standard `google.rpc` details (`BadRequest`, `RetryInfo`, ...), or `{ '@type', value }` for others. */
-  details?: readonly GrpcStatusDetailInput[];
-  /** More trailers to send; the details are added to a copy. */
-  metadata?: Metadata;
-}
-
-/** A server error as grpc-js sends it: its trailers carry the encoded details. @publicApi */
-export interface GrpcStatusError {
-  code: status;
-  message: string;
-  details: string;
-  metadata: Metadata;
-}
 
 /**
  * A gRPC error with rich details for a server to send: pass it to a grpc-js

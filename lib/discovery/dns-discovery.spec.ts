@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { ScriptedResolver } from '../../test/support/scripted-resolver.js';
 import { DnsDiscovery, RESOLVE_TIMEOUT_MS, type DnsDiscoveryListener } from './dns-discovery.js';
-import { dnsTarget } from './dns-target.js';
+import { dnsTarget } from '../options/dns-target.js';
 
 // The refresh schedule, exact: a scripted resolver answers at once (or never),
 // and fake timers move the clock.

@@ -1,5 +1,5 @@
 import { resolveDnsTarget, type DnsResolution } from './dns-resolution.js';
-import type { DnsTarget } from './dns-target.js';
+import type { DnsTarget } from '../options/dns-target.js';
 
 /** How long one resolution may take; the next scheduled one is the retry. */
 export const RESOLVE_TIMEOUT_MS = 5000;

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { startTestDnsServer, type TestDnsServer } from '../../test/support/dns-server.js';
 import { resolveDnsTarget, type DnsResolution } from './dns-resolution.js';
-import { dnsTarget } from './dns-target.js';
+import { dnsTarget } from '../options/dns-target.js';
 
 // The grace one address family gets once the other has answered, pinned with
 // fake timers. The queries are real (a DNS server on 127.0.0.1, answered by

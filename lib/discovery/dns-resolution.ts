@@ -1,5 +1,5 @@
 import { lookup, Resolver } from 'node:dns/promises';
-import type { DnsTarget } from './dns-target.js';
+import type { DnsTarget } from '../options/dns-target.js';
 
 /** What one resolution of a DNS target found. */
 export interface DnsResolution {

@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { BackendAddresses, type AddressChange } from '../pool/backend-addresses.js';
 import { DnsDiscovery, type DnsResolver, type FollowedName } from './dns-discovery.js';
 import { resolveDnsTarget } from './dns-resolution.js';
-import { dnsTarget, type DnsTarget } from './dns-target.js';
+import { dnsTarget, type DnsTarget } from '../options/dns-target.js';
 
 /** What discovery needs to know of the pool. */
 export interface PoolDiscoverySettings {

@@ -2,6 +2,7 @@ import { Catch, Inject, Optional, type ArgumentsHost, type ExceptionFilter } fro
 import { HttpAdapterHost } from '@nestjs/core';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { throwError, type Observable } from 'rxjs';
+import type { GrpcHttpErrorBody } from '../interfaces/http-error-body.interface.js';
 import type { GrpcToHttpExceptionFilterOptions } from '../interfaces/http-filter-options.interface.js';
 import { GrpcPoolCallError } from '../errors/grpc-call.error.js';
 import { detailsAnswer } from './error-details-answer.js';
@@ -10,22 +11,6 @@ import { GrpcServiceErrorType } from './grpc-service-error-type.js';
 import { httpStatusForPoolError, poolErrorText } from './pool-error-answer.js';
 import { replyWithoutAdapter } from './reply-without-adapter.js';
 import { serverErrorText } from './server-error-text.js';
-
-/** What the filter answers: the gRPC status by name and a message, never the error's metadata. */
-export interface GrpcHttpErrorBody {
-  statusCode: number;
-  /** The gRPC status name, e.g. `NOT_FOUND`. */
-  error: string;
-  /**
-   * The server's details for a 4xx; a fixed text per status for a 5xx and for
-   * every failure the pool made itself, unless `exposeServerErrorDetails`.
-   */
-  message: string;
-  /** A `BadRequest` the server sent, on a 400: which fields, and what is wrong with each. */
-  fieldViolations?: { field: string; description: string }[];
-  /** An `ErrorInfo` reason the server sent (`OUT_OF_STOCK`), where its message is shown. */
-  reason?: string;
-}
 
 /**
  * Answers an HTTP request whose handler failed with a gRPC error with the

@@ -1,9 +1,15 @@
 import type { GrpcPoolName } from '../interfaces/client-options.interface.js';
 import type { GrpcPoolHealthOptions } from '../interfaces/health-options.interface.js';
+import { keysOf } from '../options/keys-of.js';
 import { describe, isPlainObject, OptionRules } from '../options/option-rules.js';
 import { poolDisplayName } from '../errors/pool-label.js';
 
-const HEALTH_OPTION_KEYS = ['timeoutMs', 'remote', 'minReadyChannels', 'key'] as const;
+const HEALTH_OPTION_KEYS = keysOf<GrpcPoolHealthOptions>({
+  timeoutMs: true,
+  remote: true,
+  minReadyChannels: true,
+  key: true,
+});
 
 const HEALTH_DEFAULTS = { timeoutMs: 1000, minReadyChannels: 0 } as const;
 

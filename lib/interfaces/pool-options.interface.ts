@@ -1,5 +1,3 @@
-import type { GrpcRetryBudgetOptions } from '../policies/retry-budget.js';
-
 /**
  * How many channels (HTTP/2 connections) a pool keeps, and how calls wait for one.
  * @publicApi
@@ -69,4 +67,15 @@ export interface GrpcOutlierDetectionOptions {
   baseEjectionMs?: number;
   /** Longest ejection period. Default `300000`. */
   maxEjectionMs?: number;
+}
+
+/**
+ * How many retries a pool may add on top of its calls.
+ * @publicApi
+ */
+export interface GrpcRetryBudgetOptions {
+  /** Retries may add at most this share of recent calls. Default `0.2`. */
+  ratio?: number;
+  /** Retries allowed per second regardless of traffic. Default `10`. */
+  minPerSecond?: number;
 }

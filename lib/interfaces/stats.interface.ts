@@ -1,7 +1,3 @@
-import type { GrpcCallCounts } from '../telemetry/call-outcomes.js';
-import type { GrpcCallPhases } from '../telemetry/call-phases.js';
-import type { GrpcLatencyPercentiles } from '../telemetry/latency-window.js';
-
 /** The pool's overall condition. @publicApi */
 export type GrpcPoolState = 'connecting' | 'ready' | 'degraded' | 'down' | 'draining' | 'closed';
 
@@ -65,4 +61,32 @@ export interface GrpcPoolStats {
 export interface GrpcMethodStats {
   calls: GrpcCallCounts;
   latencyMs: GrpcLatencyPercentiles;
+}
+
+/** Calls by outcome, for the pool or one method. @publicApi */
+export interface GrpcCallCounts {
+  started: number;
+  ok: number;
+  failed: number;
+  /** Finished calls by status name, e.g. `{ OK: 10, UNAVAILABLE: 1 }`. */
+  byCode: Record<string, number>;
+}
+
+/** p50 / p95 / p99 in milliseconds; `null` before anything was recorded. @publicApi */
+export interface GrpcLatencyPercentiles {
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+/** Where a pool's attempts spend their time, phase by phase. @publicApi */
+export interface GrpcCallPhases {
+  /** Waiting for a slot (0 for attempts that found one at once). */
+  slotWait: GrpcLatencyPercentiles;
+  /** Waiting for the channel to become READY (0 for attempts placed on a READY channel). */
+  connectWait: GrpcLatencyPercentiles;
+  /** From the attempt's start on its channel until the response headers (attempts that got them). */
+  headers: GrpcLatencyPercentiles;
+  /** The whole call, across queueing, attempts and backoff (the same as `latencyMs`). */
+  call: GrpcLatencyPercentiles;
 }

@@ -1,4 +1,6 @@
-import { CallCredentials, Metadata } from '@grpc/grpc-js';
+import { CallCredentials, Metadata, type CallOptions } from '@grpc/grpc-js';
+import type { GrpcPoolCallOptions } from '../interfaces/call-options.interface.js';
+import { keysOf } from './keys-of.js';
 import {
   describe,
   isPlainObject,
@@ -9,27 +11,29 @@ import {
 import { retryOptionProblem } from './validate-client-options.js';
 
 /** The call options grpc-js itself reads (`CallOptions`). */
-export const GRPC_CALL_OPTION_KEYS = [
-  'deadline',
-  'host',
-  'parent',
-  'propagate_flags',
-  'credentials',
-  'interceptors',
-  'interceptor_providers',
-] as const;
+export const GRPC_CALL_OPTION_KEYS = keysOf<CallOptions>({
+  deadline: true,
+  host: true,
+  parent: true,
+  propagate_flags: true,
+  credentials: true,
+  interceptors: true,
+  interceptor_providers: true,
+});
 
 /** What `getService()` methods take as their third argument: grpc-js's plus the pool's own. */
 const POOL_CALL_OPTION_KEYS = [
-  'timeoutMs',
-  'waitForReady',
-  'retry',
-  'idempotent',
-  'onHeader',
-  'onTrailer',
-  'signal',
+  ...keysOf<Omit<GrpcPoolCallOptions, keyof CallOptions>>({
+    timeoutMs: true,
+    waitForReady: true,
+    retry: true,
+    idempotent: true,
+    onHeader: true,
+    onTrailer: true,
+    signal: true,
+  }),
   ...GRPC_CALL_OPTION_KEYS,
-] as const;
+];
 
 /**
  * What is wrong with the `(metadata?, options?)` of a `getService()` call, as

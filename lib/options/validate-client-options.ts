@@ -18,7 +18,7 @@ import { GrpcPoolOptionsError } from '../errors/invalid-options.error.js';
 import { describe, isPlainObject, OptionRules } from './option-rules.js';
 import { POOL_DEFAULTS } from './pool-defaults.js';
 import { targetProblem } from './target-shape.js';
-import { dnsTarget } from '../discovery/dns-target.js';
+import { dnsTarget } from './dns-target.js';
 
 /** The most channels (connections) one pool may open to its backends. */
 const MAX_CHANNELS = 1024;

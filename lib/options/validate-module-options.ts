@@ -1,20 +1,37 @@
 import type { GrpcPoolName } from '../interfaces/client-options.interface.js';
+import type {
+  GrpcPoolAsyncClientOptions,
+  GrpcPoolModuleAsyncOptions,
+  GrpcPoolModuleOptions,
+  GrpcPoolRootAsyncOptions,
+  GrpcPoolRootOptions,
+} from '../interfaces/module-options.interface.js';
+import { keysOf } from './keys-of.js';
 import { describe, isPlainObject, OptionRules } from './option-rules.js';
 import { CLIENT_OPTION_KEYS } from './option-keys.js';
 import { validatePrometheus } from './validate-telemetry-options.js';
 
-const REGISTER_KEYS = ['clients', 'isGlobal', 'prometheus'] as const;
-const ASYNC_CLIENT_KEYS = [
-  'name',
-  'imports',
-  'useFactory',
-  'inject',
-  'useClass',
-  'useExisting',
-  'extraProviders',
-] as const;
-const ROOT_KEYS = ['defaults', 'prometheus'] as const;
-const ROOT_ASYNC_KEYS = ['imports', 'useFactory', 'inject'] as const;
+/** `register()` and `registerAsync()` take the same top-level keys (only their `clients` differ). */
+const REGISTER_KEYS = keysOf<GrpcPoolModuleOptions & GrpcPoolModuleAsyncOptions>({
+  clients: true,
+  isGlobal: true,
+  prometheus: true,
+});
+const ASYNC_CLIENT_KEYS = keysOf<GrpcPoolAsyncClientOptions>({
+  name: true,
+  imports: true,
+  useFactory: true,
+  inject: true,
+  useClass: true,
+  useExisting: true,
+  extraProviders: true,
+});
+const ROOT_KEYS = keysOf<GrpcPoolRootOptions>({ defaults: true, prometheus: true });
+const ROOT_ASYNC_KEYS = keysOf<GrpcPoolRootAsyncOptions>({
+  imports: true,
+  useFactory: true,
+  inject: true,
+});
 /** `forRoot` defaults are client options without the client's identity. */
 const DEFAULT_KEYS = CLIENT_OPTION_KEYS.filter((key) => key !== 'name');
 

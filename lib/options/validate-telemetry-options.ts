@@ -1,7 +1,16 @@
+import type {
+  GrpcPrometheusOptions,
+  GrpcTelemetryOptions,
+} from '../interfaces/telemetry-options.interface.js';
+import { keysOf } from './keys-of.js';
 import { describe, isPlainObject, type OptionRules } from './option-rules.js';
 
-const TELEMETRY_KEYS = ['metrics', 'tracing', 'messageSizes'] as const;
-const PROMETHEUS_KEYS = ['registry', 'buckets'] as const;
+const TELEMETRY_KEYS = keysOf<GrpcTelemetryOptions>({
+  metrics: true,
+  tracing: true,
+  messageSizes: true,
+});
+const PROMETHEUS_KEYS = keysOf<GrpcPrometheusOptions>({ registry: true, buckets: true });
 /** More buckets than this is a typo or a cardinality accident: each is a series per label set. */
 const MAX_BUCKETS = 64;
 

@@ -1,10 +1,6 @@
-/** How many retries a pool may add on top of its calls. @publicApi */
-export interface GrpcRetryBudgetOptions {
-  /** Retries may add at most this share of recent calls. Default `0.2`. */
-  ratio?: number;
-  /** Retries allowed per second regardless of traffic. Default `10`. */
-  minPerSecond?: number;
-}
+// Transitional: options/resolve-client-options.ts (being split on branch i22-wiring) still takes the
+// type from here. Once its imports point at interfaces/, delete this line.
+export type { GrpcRetryBudgetOptions } from '../interfaces/pool-options.interface.js';
 
 export const RETRY_BUDGET_DEFAULTS = { ratio: 0.2, minPerSecond: 10 } as const;
 

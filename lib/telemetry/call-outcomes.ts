@@ -1,15 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { codeSlot, GRPC_CODE_COUNT } from './grpc-code-names.js';
-import { LatencyWindow, type GrpcLatencyPercentiles } from './latency-window.js';
-
-/** Calls by outcome, for the pool or one method. @publicApi */
-export interface GrpcCallCounts {
-  started: number;
-  ok: number;
-  failed: number;
-  /** Finished calls by status name, e.g. `{ OK: 10, UNAVAILABLE: 1 }`. */
-  byCode: Record<string, number>;
-}
+import type { GrpcCallCounts, GrpcLatencyPercentiles } from '../interfaces/stats.interface.js';
+import { LatencyWindow } from './latency-window.js';
 
 /** Calls started and finished (by status) and a window of their latencies. */
 export class CallOutcomes {

@@ -1,9 +1,4 @@
-/** p50 / p95 / p99 in milliseconds; `null` before anything was recorded. @publicApi */
-export interface GrpcLatencyPercentiles {
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-}
+import type { GrpcLatencyPercentiles } from '../interfaces/stats.interface.js';
 
 /**
  * The most recent durations in a fixed ring, for percentiles. Recording is

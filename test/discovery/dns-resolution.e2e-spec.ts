@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createSocket } from 'node:dgram';
 import { resolveDnsTarget } from '../../lib/discovery/dns-resolution.js';
-import { dnsTarget } from '../../lib/discovery/dns-target.js';
+import { dnsTarget } from '../../lib/options/dns-target.js';
 import { startTestDnsServer, type TestDnsServer } from '../support/dns-server.js';
 import { settlesWithin } from '../support/hang-guard.js';
 import { waitFor } from '../support/wait-for.js';

@@ -1,6 +1,6 @@
 import type { DnsResolver } from '../../lib/discovery/dns-discovery.js';
 import type { DnsResolution } from '../../lib/discovery/dns-resolution.js';
-import type { DnsTarget } from '../../lib/discovery/dns-target.js';
+import type { DnsTarget } from '../../lib/options/dns-target.js';
 
 // For the discovery specs: a resolver that answers as the test scripts it,
 // and records when (Date.now(), so fake time) each query was asked.

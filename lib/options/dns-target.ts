@@ -1,5 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import { splitHostPort } from '../options/target-shape.js';
+import { splitHostPort } from './target-shape.js';
 
 /** A target the pool resolves through DNS itself: the name, its port, and the DNS server to ask. */
 export interface DnsTarget {
