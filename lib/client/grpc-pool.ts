@@ -26,10 +26,8 @@ import type {
   PooledAsyncService,
 } from '../interfaces/pooled-async-service.interface.js';
 import { buildChannelArguments } from '../options/channel-arguments.js';
-import {
-  resolveClientOptions,
-  type ResolvedClientOptions,
-} from '../options/resolve-client-options.js';
+import type { ResolvedClientOptions } from '../options/resolve-client-options.js';
+import { resolveClientOptions } from './client-setup.js';
 import { ChannelPool } from '../pool/channel-pool.js';
 import { OutlierDetector } from '../pool/outlier-detector.js';
 import { PooledChannel } from '../pool/pooled-channel.js';

@@ -6,8 +6,6 @@ export interface GrpcRetryBudgetOptions {
   minPerSecond?: number;
 }
 
-export const RETRY_BUDGET_DEFAULTS = { ratio: 0.2, minPerSecond: 10 } as const;
-
 /**
  * A token a retry took from its budget. A retry that is never sent (its
  * deadline or an abort came first) gives it back, as if it had not been
