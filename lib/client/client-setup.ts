@@ -6,7 +6,7 @@ import {
   applyClientDefaults,
   type ResolvedClientOptions,
 } from '../options/resolve-client-options.js';
-import { tlsCredentials } from '../options/tls-credentials.js';
+import { tlsCredentials } from './tls-credentials.js';
 import { validateClientOptions } from '../options/validate-client-options.js';
 import { loadPackageDefinition } from '../proto/load-package-definition.js';
 
