@@ -9,6 +9,7 @@ import { BehaviorSubject, type Observable } from 'rxjs';
 import { callFailures } from '../errors/call-failures.js';
 import { GrpcPoolStartupError } from '../errors/startup.error.js';
 import { resolveHealthSettings } from '../health/health-settings.js';
+import type { HealthCheckable } from '../health/health-checkable.js';
 import { poolHealth } from '../health/pool-health.js';
 import { checkRemoteHealth, type RemoteHealthOutcome } from '../health/remote-health-check.js';
 import type {
@@ -66,7 +67,12 @@ const DIAGNOSIS_TIMEOUT_MS = 250;
  * @publicApi
  */
 export class GrpcPool
-  implements ClientGrpc, OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
+  implements
+    ClientGrpc,
+    HealthCheckable,
+    OnModuleInit,
+    BeforeApplicationShutdown,
+    OnApplicationShutdown
 {
   readonly name: GrpcPoolName;
   /** The pool's state as it changes: the current one at once, then each change; completes when closed. */
