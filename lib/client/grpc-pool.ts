@@ -1,4 +1,3 @@
-import { connectivityState } from '@grpc/grpc-js';
 import {
   type BeforeApplicationShutdown,
   type OnApplicationShutdown,
@@ -8,14 +7,14 @@ import type { ClientGrpc } from '@nestjs/microservices';
 import { BehaviorSubject, type Observable } from 'rxjs';
 import { callFailures } from '../errors/call-failures.js';
 import { GrpcPoolStartupError } from '../errors/startup.error.js';
-import { resolveHealthSettings } from '../health/health-settings.js';
-import { poolHealth } from '../health/pool-health.js';
-import { checkRemoteHealth, type RemoteHealthOutcome } from '../health/remote-health-check.js';
+import type { HealthCheckable } from '../health/health-checkable.js';
+import { checkPoolHealth, type HealthCheckedPool } from '../health/pool-health-check.js';
+import { describeChannels } from '../health/startup-diagnosis.js';
 import type {
   GrpcPoolHealthOptions,
   GrpcPoolHealthResult,
 } from '../interfaces/health-options.interface.js';
-import { poolDisplayName, poolLabel } from '../errors/pool-label.js';
+import { poolDisplayName } from '../errors/pool-label.js';
 import type {
   GrpcPoolClientOptions,
   GrpcPoolName,
@@ -25,35 +24,22 @@ import type {
   GrpcServiceDefinition,
   PooledAsyncService,
 } from '../interfaces/pooled-async-service.interface.js';
-import { buildChannelArguments } from '../options/channel-arguments.js';
-import {
-  resolveClientOptions,
-  type ResolvedClientOptions,
-} from '../options/resolve-client-options.js';
-import { ChannelPool } from '../pool/channel-pool.js';
-import { OutlierDetector } from '../pool/outlier-detector.js';
-import { PooledChannel } from '../pool/pooled-channel.js';
-import { checkMethodKeys } from '../proto/method-settings.js';
-import { ServiceCatalog } from '../proto/service-catalog.js';
-import { RetryBudgets } from '../policies/retry-budgets.js';
-import { OptionRules } from '../options/option-rules.js';
-import { CallAdmission } from '../call/call-admission.js';
-import { CallMetrics } from '../call/call-metrics.js';
+import type { ResolvedClientOptions } from '../options/resolve-client-options.js';
+import type { ChannelPool } from '../pool/channel-pool.js';
+import type { ServiceCatalog } from '../proto/service-catalog.js';
+import type { CallAdmission } from '../call/call-admission.js';
+import type { CallMetrics } from '../call/call-metrics.js';
 import type { CallContext } from '../call/call-context.js';
 import { createCallbackClient } from '../facades/callback/callback-client.js';
-import { PoolEventLog } from './pool-event-log.js';
-import { PoolDiscovery } from '../discovery/pool-discovery.js';
+import type { PoolEventLog } from './pool-event-log.js';
+import type { PoolDiscovery } from '../discovery/pool-discovery.js';
 import { poolState } from './pool-state.js';
 import { waitForStartupState } from './startup-wait.js';
 import { createServiceFacade } from '../facades/observable/service-facade.js';
 import { createAsyncServiceFacade } from '../facades/async/async-service-facade.js';
 import { checkDefinitionMethods, definitionName } from '../facades/async/service-definition.js';
-import { PoolTelemetry } from '../telemetry/pool-telemetry.js';
-import { wantForwarding } from '../forwarding/forwarding-wanted.js';
-import { gaugeSourceOf } from '../telemetry/pool-gauges.js';
-
-/** How long start-up diagnostics wait for grpc-js to say why a channel fails. */
-const DIAGNOSIS_TIMEOUT_MS = 250;
+import type { PoolTelemetry } from '../telemetry/pool-telemetry.js';
+import { buildGrpcPoolParts, type GrpcPoolParts } from './grpc-pool-parts.js';
 
 /**
  * A pooled gRPC client for one remote service (or several services of the
@@ -68,7 +54,13 @@ const DIAGNOSIS_TIMEOUT_MS = 250;
  * @publicApi
  */
 export class GrpcPool
-  implements ClientGrpc, OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
+  implements
+    ClientGrpc,
+    HealthCheckable,
+    HealthCheckedPool,
+    OnModuleInit,
+    BeforeApplicationShutdown,
+    OnApplicationShutdown
 {
   readonly name: GrpcPoolName;
   /** The pool's state as it changes: the current one at once, then each change; completes when closed. */
@@ -76,7 +68,7 @@ export class GrpcPool
   private readonly options: ResolvedClientOptions;
   private readonly catalog: ServiceCatalog;
   private readonly pool: ChannelPool;
-  private readonly metrics = new CallMetrics();
+  private readonly metrics: CallMetrics;
   private readonly context: CallContext;
   private readonly services = new Map<string, object>();
   private readonly asyncServices = new Map<string, object>();
@@ -85,6 +77,8 @@ export class GrpcPool
   private readonly admission: CallAdmission;
   private readonly telemetry: PoolTelemetry;
   private readonly discovery: PoolDiscovery;
+  /** What the health check reads; the same parts as the fields above. */
+  private readonly parts: GrpcPoolParts;
   private readonly stateSubject = new BehaviorSubject<GrpcPoolState>('connecting');
   private opened = false;
   private starting: Promise<void> | undefined;
@@ -92,91 +86,19 @@ export class GrpcPool
 
   /** Validates the options and loads the protos; throws `GrpcPoolOptionsError`. Opens nothing yet. */
   constructor(options: GrpcPoolClientOptions) {
-    this.options = resolveClientOptions(options);
-    if (this.options.forwardMetadata.length > 0) wantForwarding();
+    const parts = buildGrpcPoolParts(options, () => this.refreshState());
+    this.parts = parts;
     this.name = options.name;
-    const label = poolLabel(this.name);
-    this.events = new PoolEventLog(poolDisplayName(this.name), this.options.targets);
-    this.admission = new CallAdmission(label);
     this.state$ = this.stateSubject.asObservable();
-    this.catalog = new ServiceCatalog(
-      this.name,
-      this.options.packageDefinition,
-      this.options.packageNames,
-    );
-    checkMethodKeys(new OptionRules(this.name), options.methods, this.catalog);
-    const { outlierDetection, maxChannels, dns } = this.options.limits;
-    this.discovery = new PoolDiscovery(
-      {
-        displayName: poolDisplayName(this.name),
-        targets: this.options.targets,
-        maxChannels,
-        dns,
-        secure: this.options.secure,
-      },
-      (change) => {
-        this.context.budgets.retain((address) => this.discovery.addresses.has(address));
-        this.pool.addressesChanged(change);
-      },
-      () => this.refreshState(),
-    );
-    const { addresses } = this.discovery;
-    const outliers =
-      outlierDetection === false ||
-      (this.options.targets.length < 2 && !this.discovery.followsNames)
-        ? undefined
-        : new OutlierDetector(
-            () => addresses.all.length,
-            outlierDetection,
-            (target, ejected, detail) => {
-              this.events.backendEjected(target, ejected, detail);
-              if (ejected) this.telemetry.backendEjected();
-              this.pool.outliersChanged();
-              this.refreshState();
-            },
-          );
-    if (outliers !== undefined) addresses.avoid((address) => outliers.blocks(address));
-    this.pool = new ChannelPool({
-      label,
-      outliers,
-      addresses,
-      subsetRotationMs: this.discovery.subsetRotationMs,
-      limits: this.options.limits,
-      createChannel: (id, address, onState) =>
-        new PooledChannel(
-          id,
-          address,
-          this.options.credentials,
-          this.discovery.channelArguments(address, buildChannelArguments(options, address)),
-          onState,
-        ),
-      onStateChange: (channel, state) => {
-        if (state === connectivityState.TRANSIENT_FAILURE) this.discovery.channelFailed();
-        this.refreshState();
-      },
-      onChannelReplaced: (channel, reason, trouble, kind) => {
-        this.events.channelReplaced(channel, reason, trouble, kind);
-        this.telemetry.channelReplaced(kind);
-      },
-    });
-    // Last: it registers with exporters, which nothing may leave half-done if the constructor throws.
-    this.telemetry = new PoolTelemetry(
-      this.name,
-      this.options.telemetry,
-      this.options.targets.join(','),
-      this.metrics,
-      gaugeSourceOf(poolDisplayName(this.name), this.pool),
-    );
-    const { ratio, minPerSecond } = this.options.limits.retryBudget;
-    this.context = {
-      label,
-      pool: this.pool,
-      metrics: this.metrics,
-      options: this.options,
-      budgets: new RetryBudgets(ratio, minPerSecond),
-      admission: this.admission,
-      telemetry: this.telemetry,
-    };
+    this.options = parts.options;
+    this.catalog = parts.catalog;
+    this.pool = parts.pool;
+    this.metrics = parts.metrics;
+    this.context = parts.context;
+    this.events = parts.events;
+    this.admission = parts.admission;
+    this.telemetry = parts.telemetry;
+    this.discovery = parts.discovery;
   }
 
   /** The methods of `service` as cold Observables, like `ClientGrpc.getService`. */
@@ -263,25 +185,8 @@ export class GrpcPool
    * With `remote`, also asks the server (`grpc.health.v1.Health/Check`)
    * through one of the pool's channels, bounded by `timeoutMs`.
    */
-  async checkHealth(options?: GrpcPoolHealthOptions): Promise<GrpcPoolHealthResult> {
-    const settings = resolveHealthSettings(this.name, options);
-    let remote: RemoteHealthOutcome | undefined;
-    const state = this.refreshState();
-    if (
-      settings.remoteService !== undefined &&
-      state !== 'down' &&
-      this.admission.phase === 'open'
-    ) {
-      remote = await this.checkRemote(settings.remoteService, settings.timeoutMs);
-    }
-    return poolHealth(settings, {
-      stats: this.stats(),
-      targets: this.options.targets,
-      lastError: this.metrics.lastUnavailable,
-      readySince: this.events.readySince,
-      remote,
-      discoveryTrouble: this.discovery.trouble(),
-    });
+  checkHealth(options?: GrpcPoolHealthOptions): Promise<GrpcPoolHealthResult> {
+    return checkPoolHealth(this, this.parts, options);
   }
 
   /**
@@ -360,32 +265,10 @@ export class GrpcPool
   private async waitUntilReady(timeoutMs: number, spentMs: number): Promise<void> {
     const outcome = await waitForStartupState(this.state$, timeoutMs, spentMs);
     if (outcome !== 'timed out') return;
-    const channels = await this.describeChannels();
+    const channels = await describeChannels(this.pool);
     // A pool that stops the app from starting must not keep its process alive either.
     await this.close();
     throw new GrpcPoolStartupError(this.name, this.options.targets, channels, timeoutMs);
-  }
-
-  /** Each channel's target and state; for a failing one, the connection error grpc-js reports. */
-  private describeChannels(): Promise<string[]> {
-    return Promise.all(
-      this.pool.openChannels.map(async (channel) => {
-        const { target, state } = channel.stats();
-        if (state !== 'TRANSIENT_FAILURE') return `${target} is ${state}`;
-        const { error } = await checkRemoteHealth(channel.client, '', DIAGNOSIS_TIMEOUT_MS);
-        return error === undefined ? `${target} is ${state}` : `${target} is ${state} (${error})`;
-      }),
-    );
-  }
-
-  private async checkRemote(service: string, timeoutMs: number): Promise<RemoteHealthOutcome> {
-    // A probe never queues behind the app's calls: it may go one past a channel's cap.
-    const lease = this.pool.acquireNow();
-    try {
-      return await checkRemoteHealth(lease.channel.client, service, timeoutMs);
-    } finally {
-      lease.release();
-    }
   }
 
   /** Recomputes the state; publishes and logs a change. */

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { GrpcPool } from '../client/grpc-pool.js';
 import { GrpcPoolError } from '../errors/grpc-pool.error.js';
 import { poolLabel } from '../errors/pool-label.js';
 import type { GrpcPoolName } from '../interfaces/client-options.interface.js';
@@ -8,6 +7,7 @@ import type {
   GrpcPoolHealthOptions,
   GrpcPoolHealthResult,
 } from '../interfaces/health-options.interface.js';
+import { isHealthCheckable, type HealthCheckable } from './health-checkable.js';
 
 /**
  * Health of the registered pools, in the shape `@nestjs/terminus` 12's
@@ -31,14 +31,14 @@ export class GrpcPoolHealthIndicator {
     return this.poolNamed(name).checkHealth(options);
   }
 
-  private poolNamed(name: GrpcPoolName): GrpcPool {
+  private poolNamed(name: GrpcPoolName): HealthCheckable {
     let found: unknown;
     try {
       found = this.moduleRef.get(name, { strict: false });
     } catch {
       found = undefined;
     }
-    if (!(found instanceof GrpcPool)) {
+    if (!isHealthCheckable(found)) {
       throw new GrpcPoolError(
         `GrpcPoolHealthIndicator: no gRPC pool named ${poolLabel(name)} is registered ` +
           '(pass the name given to GrpcPoolModule.register or registerAsync)',

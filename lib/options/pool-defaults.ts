@@ -15,3 +15,6 @@ export const POOL_DEFAULTS = {
   startupTimeoutMs: 5000,
   drainTimeoutMs: 10_000,
 } as const;
+
+/** Defaults of `pool.retryBudget`. */
+export const RETRY_BUDGET_DEFAULTS = { ratio: 0.2, minPerSecond: 10 } as const;

@@ -1,6 +1,4 @@
-import { OptionRules } from './option-rules.js';
-import { validateForwardMetadata } from './validate-forward-metadata.js';
-import { credentials as grpcCredentials, type ChannelCredentials } from '@grpc/grpc-js';
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import type { GrpcCallInterceptor } from '../interfaces/call-interceptor.interface.js';
 import type { GrpcDefaultCallOptions } from '../interfaces/call-options.interface.js';
@@ -9,14 +7,12 @@ import type {
   GrpcPoolName,
 } from '../interfaces/client-options.interface.js';
 import type { GrpcPoolChannelOptions } from '../interfaces/pool-options.interface.js';
-import type { OutlierPolicy } from '../pool/outlier-detector.js';
-import { loadPackageDefinition } from '../proto/load-package-definition.js';
-import { RETRY_BUDGET_DEFAULTS, type GrpcRetryBudgetOptions } from '../policies/retry-budget.js';
-import { POOL_DEFAULTS } from './pool-defaults.js';
-import { tlsCredentials } from './tls-credentials.js';
-import { validateClientOptions } from './validate-client-options.js';
-import { registerXdsFor } from '../discovery/xds-registration.js';
-import type { TelemetrySettings } from '../telemetry/pool-telemetry.js';
+import type { GrpcRetryBudgetOptions } from '../policies/retry-budget.js';
+import { OptionRules } from './option-rules.js';
+import type { OutlierPolicy } from './outlier-policy.js';
+import { POOL_DEFAULTS, RETRY_BUDGET_DEFAULTS } from './pool-defaults.js';
+import { resolveTelemetry, type TelemetrySettings } from './telemetry-settings.js';
+import { validateForwardMetadata } from './validate-forward-metadata.js';
 
 /** A client's options after validation, with every default filled in. */
 export interface ResolvedClientOptions {
@@ -42,19 +38,28 @@ export interface ResolvedClientOptions {
   telemetry: TelemetrySettings;
 }
 
-/** Validates, loads the protos and applies defaults. Throws `GrpcPoolOptionsError`. */
-export function resolveClientOptions(options: GrpcPoolClientOptions): ResolvedClientOptions {
-  validateClientOptions(options);
-  registerXdsFor(new OptionRules(options.name), options.url);
+/** What building a client makes from its options before the rest is resolved (see `client/`). */
+export interface LoadedClientParts {
+  packageDefinition: PackageDefinition;
+  credentials: ChannelCredentials;
+}
+
+/**
+ * Applies defaults to options that `validateClientOptions` accepted, and
+ * checks what is left to check (`forwardMetadata`). Builds nothing: the
+ * protos and credentials come in `loaded`. Throws `GrpcPoolOptionsError`.
+ */
+export function applyClientDefaults(
+  options: GrpcPoolClientOptions,
+  loaded: LoadedClientParts,
+): ResolvedClientOptions {
   const pool = options.pool ?? {};
   return {
     name: options.name,
     targets: ([] as string[]).concat(options.url ?? POOL_DEFAULTS.url),
     packageNames: ([] as string[]).concat(options.package),
-    packageDefinition: loadPackageDefinition(options),
-    credentials:
-      options.credentials ??
-      (options.tls ? tlsCredentials(options.name, options.tls) : grpcCredentials.createInsecure()),
+    packageDefinition: loaded.packageDefinition,
+    credentials: loaded.credentials,
     secure: options.credentials?._isSecure() ?? options.tls !== undefined,
     source: options,
     limits: {
@@ -91,18 +96,5 @@ export function resolveClientOptions(options: GrpcPoolClientOptions): ResolvedCl
     ),
     callInterceptors: (options.interceptors ?? []) as GrpcCallInterceptor[],
     telemetry: resolveTelemetry(options),
-  };
-}
-
-/** Everything on unless turned off; Prometheus only when asked for. */
-function resolveTelemetry(options: GrpcPoolClientOptions): TelemetrySettings {
-  const { telemetry = true, prometheus = false } = options;
-  const own =
-    typeof telemetry === 'boolean' ? { metrics: telemetry, tracing: telemetry } : telemetry;
-  return {
-    metrics: own.metrics ?? true,
-    tracing: own.tracing ?? true,
-    messageSizes: own.messageSizes ?? true,
-    prometheus: prometheus === true ? {} : prometheus,
   };
 }

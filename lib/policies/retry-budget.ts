@@ -2,8 +2,6 @@
 // type from here. Once its imports point at interfaces/, delete this line.
 export type { GrpcRetryBudgetOptions } from '../interfaces/pool-options.interface.js';
 
-export const RETRY_BUDGET_DEFAULTS = { ratio: 0.2, minPerSecond: 10 } as const;
-
 /**
  * A token a retry took from its budget. A retry that is never sent (its
  * deadline or an abort came first) gives it back, as if it had not been

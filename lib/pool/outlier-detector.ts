@@ -1,13 +1,8 @@
 import { status } from '@grpc/grpc-js';
+import type { OutlierPolicy } from '../options/outlier-policy.js';
 
-/** Outlier detection settings, resolved. */
-export interface OutlierPolicy {
-  /** Failures in a row (UNAVAILABLE) that eject a backend. */
-  consecutiveFailures: number;
-  /** First ejection period; each ejection in a row doubles it, up to `maxEjectionMs`. */
-  baseEjectionMs: number;
-  maxEjectionMs: number;
-}
+// Its settings are an option shape; re-exported for the pool's users.
+export type { OutlierPolicy };
 
 interface BackendRecord {
   failuresInARow: number;

@@ -3,7 +3,6 @@ import type { CallMetrics } from '../call/call-metrics.js';
 import { GrpcPoolOptionsError } from '../errors/invalid-options.error.js';
 import type { GrpcPoolName } from '../interfaces/client-options.interface.js';
 import type { GrpcMethodStats } from '../interfaces/stats.interface.js';
-import type { GrpcPrometheusOptions } from '../interfaces/telemetry-options.interface.js';
 import type { PoolMethod } from '../proto/service-catalog.js';
 import { LIBRARY_NAME, LIBRARY_VERSION } from './library-version.js';
 import type {
@@ -18,14 +17,10 @@ import { MethodTracer, type OtelApi } from './otel-tracing.js';
 import type { PoolGaugeSource } from './pool-gauge-source.js';
 import type { PromClient } from './prom-client-api.js';
 import { PrometheusPoolMetrics } from './prometheus-metrics.js';
+import type { TelemetrySettings } from '../options/telemetry-settings.js';
 
-/** A client's telemetry settings, resolved. */
-export interface TelemetrySettings {
-  metrics: boolean;
-  tracing: boolean;
-  messageSizes: boolean;
-  prometheus: false | GrpcPrometheusOptions;
-}
+// Resolved with the other options; re-exported for telemetry's users.
+export type { TelemetrySettings };
 
 /**
  * One pool's telemetry: the method recorders its calls use, and the

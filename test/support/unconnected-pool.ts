@@ -1,8 +1,5 @@
 import type { GrpcPoolChannelOptions } from '../../lib/interfaces/pool-options.interface.js';
-import {
-  resolveClientOptions,
-  type ResolvedClientOptions,
-} from '../../lib/options/resolve-client-options.js';
+import { resolveClientOptions, type ResolvedClientOptions } from '../../lib/client/client-setup.js';
 import { BackendAddresses } from '../../lib/pool/backend-addresses.js';
 import { ChannelPool, type ChannelPoolConfig } from '../../lib/pool/channel-pool.js';
 import { PooledChannel } from '../../lib/pool/pooled-channel.js';

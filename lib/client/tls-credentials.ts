@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import type { GrpcPoolName } from '../interfaces/client-options.interface.js';
 import type { GrpcTlsOptions } from '../interfaces/tls-options.interface.js';
-import { OptionRules } from './option-rules.js';
+import { OptionRules } from '../options/option-rules.js';
 
 /** TLS channel credentials from `tls`; a file that cannot be read fails start-up naming the field. */
 export function tlsCredentials(poolName: GrpcPoolName, tls: GrpcTlsOptions): ChannelCredentials {
