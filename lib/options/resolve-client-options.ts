@@ -7,7 +7,7 @@ import type {
   GrpcPoolName,
 } from '../interfaces/client-options.interface.js';
 import type { GrpcPoolChannelOptions } from '../interfaces/pool-options.interface.js';
-import type { GrpcRetryBudgetOptions } from '../policies/retry-budget.js';
+import type { GrpcRetryBudgetOptions } from '../interfaces/pool-options.interface.js';
 import { OptionRules } from './option-rules.js';
 import type { OutlierPolicy } from './outlier-policy.js';
 import { POOL_DEFAULTS, RETRY_BUDGET_DEFAULTS } from './pool-defaults.js';

@@ -1,7 +1,3 @@
-// Transitional: options/resolve-client-options.ts (being split on branch i22-wiring) still takes the
-// type from here. Once its imports point at interfaces/, delete this line.
-export type { GrpcRetryBudgetOptions } from '../interfaces/pool-options.interface.js';
-
 /**
  * A token a retry took from its budget. A retry that is never sent (its
  * deadline or an abort came first) gives it back, as if it had not been
