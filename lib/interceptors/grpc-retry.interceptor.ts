@@ -12,7 +12,7 @@ import { isGrpcServiceError } from '../errors/is-grpc-service-error.js';
 import { GRPC_RETRY_METADATA } from '../grpc-pool.constants.js';
 import type { GrpcRetryOptions } from '../interfaces/retry-options.interface.js';
 import { backoffMs, resolveRetryPolicy, type RetryPolicy } from '../policies/retry-policy.js';
-import { inheritedDeadline } from './request-context.js';
+import { inheritedDeadline } from '../context/request-context.js';
 
 /**
  * Re-runs a handler marked `@GrpcRetry(...)` when it fails with a retryable

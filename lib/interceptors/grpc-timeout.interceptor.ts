@@ -14,7 +14,7 @@ import { Observable, TimeoutError, catchError, throwError, timeout } from 'rxjs'
 import { GRPC_TIMEOUT_METADATA } from '../grpc-pool.constants.js';
 import { isGrpcServiceError } from '../errors/is-grpc-service-error.js';
 import { inboundGrpcCall, watchCancellation } from './inbound-grpc-call.js';
-import { runWithBudget } from './request-context.js';
+import { runWithBudget } from '../context/request-context.js';
 
 const DEADLINE_TOLERANCE_MS = 10;
 
