@@ -38,7 +38,7 @@ import { ServiceCatalog } from '../proto/service-catalog.js';
 import { RetryBudgets } from '../policies/retry-budgets.js';
 import { OptionRules } from '../options/option-rules.js';
 import { CallAdmission } from '../call/call-admission.js';
-import { CallMetrics } from '../call/call-metrics.js';
+import { CallMetrics } from '../telemetry/call-metrics.js';
 import type { CallContext } from '../call/call-context.js';
 import { createCallbackClient } from '../facades/callback/callback-client.js';
 import { PoolEventLog } from './pool-event-log.js';

@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { CallMetrics } from '../call/call-metrics.js';
+import type { CallMetrics } from './call-metrics.js';
 import { GrpcPoolOptionsError } from '../errors/invalid-options.error.js';
 import type { GrpcPoolName } from '../interfaces/client-options.interface.js';
 import type { GrpcMethodStats } from '../interfaces/stats.interface.js';
