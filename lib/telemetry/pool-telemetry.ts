@@ -6,11 +6,8 @@ import type { GrpcMethodStats } from '../interfaces/stats.interface.js';
 import type { GrpcPrometheusOptions } from '../interfaces/telemetry-options.interface.js';
 import type { PoolMethod } from '../proto/service-catalog.js';
 import { LIBRARY_NAME, LIBRARY_VERSION } from './library-version.js';
-import type {
-  ChannelReplacementReason,
-  MethodIdentity,
-  PoolMetricSink,
-} from './metric-sink.interface.js';
+import type { ChannelReplacementReason } from '../pool/channel-replacement-reason.js';
+import type { MethodIdentity, PoolMetricSink } from './metric-sink.interface.js';
 import { MethodTelemetry } from './method-telemetry.js';
 import { loadOptionalPeer } from './optional-peer.js';
 import { OtelPoolMetrics } from './otel-metrics.js';
