@@ -222,12 +222,9 @@ export class GrpcPool
     let client = this.callbackClients.get(service);
     if (client === undefined) {
       client = createCallbackClient(
+        this.context,
         this.catalog.get(service),
-        this.pool,
-        this.telemetry,
-        this.admission,
         this.options.source.channelOptions,
-        this.context.label,
       );
       this.callbackClients.set(service, client);
     }
