@@ -9,7 +9,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import { Observable, retry, throwError, timer } from 'rxjs';
 import { isGrpcServiceError } from '../errors/is-grpc-service-error.js';
-import { GRPC_RETRY_METADATA } from '../grpc-pool.constants.js';
+import { GRPC_RETRY_METADATA } from '../decorators/handler-metadata-keys.js';
 import type { GrpcRetryOptions } from '../interfaces/retry-options.interface.js';
 import { backoffMs, resolveRetryPolicy, type RetryPolicy } from '../policies/retry-policy.js';
 import { inheritedDeadline } from '../context/request-context.js';
