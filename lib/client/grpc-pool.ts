@@ -49,7 +49,7 @@ import { createServiceFacade } from '../facades/observable/service-facade.js';
 import { createAsyncServiceFacade } from '../facades/async/async-service-facade.js';
 import { checkDefinitionMethods, definitionName } from '../facades/async/service-definition.js';
 import { PoolTelemetry } from '../telemetry/pool-telemetry.js';
-import { wantForwarding } from '../forwarding/forwarding-wanted.js';
+import { wantForwarding } from '../context/forwarding-wanted.js';
 import { gaugeSourceOf } from '../telemetry/pool-gauges.js';
 
 /** How long start-up diagnostics wait for grpc-js to say why a channel fails. */

@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { runWithInbound } from '../context/request-context.js';
-import { forwardingWanted } from './forwarding-wanted.js';
+import { forwardingWanted } from '../context/forwarding-wanted.js';
 import { inboundHeadersOf } from '../context/inbound-headers.js';
 
 /**
