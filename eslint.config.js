@@ -1,16 +1,112 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import boundaries from 'eslint-plugin-boundaries';
+
+/**
+ * THE LAYER TABLE of lib/ (ARCHITECTURE.md explains each row), lowest first.
+ * A folder may import its own files and the folders of the rows BEFORE its
+ * row; folders in one row may not import each other. No folder imports the
+ * root files (lib/*.ts); the root files may import anything. This is the only
+ * place the rule is written down for the tools.
+ */
+const LAYERS = [
+  ['interfaces'],
+  ['errors'],
+  ['options'],
+  ['context'],
+  ['details', 'proto', 'policies'],
+  ['pool'],
+  ['telemetry'],
+  ['discovery'],
+  ['call'],
+  ['facades'],
+  ['health'],
+  ['client'],
+  ['decorators'],
+  ['interceptors', 'forwarding', 'filters'],
+];
+
+/** Rows a folder may not reach past, although they are below it: the facades go through call/. */
+const NOT_DIRECTLY = { facades: ['pool'] };
+
+/** One element per lib/ folder, and the root files as one more. */
+const LAYER_ELEMENTS = [
+  ...LAYERS.flat().map((folder) => ({
+    type: folder,
+    pattern: `lib/${folder}`,
+    partialMatch: false,
+  })),
+  // A folder the table does not name: no policy mentions it, so every import from or to it fails
+  // until it gets a row.
+  { type: 'unlisted folder', pattern: 'lib/*', partialMatch: false },
+  // Last, so a file in a folder is classified by its folder first.
+  { type: 'root', pattern: 'lib', partialMatch: false },
+];
+
+/** What each folder may import, read from its row (eslint-plugin-boundaries policies). */
+function layerPolicies() {
+  const policies = LAYERS.flatMap((row, index) => {
+    const below = LAYERS.slice(0, index).flat();
+    return row.map((folder) => {
+      const allowed = [folder, ...below];
+      const skipped = NOT_DIRECTLY[folder] ?? [];
+      return {
+        from: { element: { type: folder } },
+        allow: {
+          to: { element: { types: { anyOf: allowed.filter((to) => !skipped.includes(to)) } } },
+        },
+      };
+    });
+  });
+  const fromRoot = {
+    from: { element: { type: 'root' } },
+    allow: { to: { element: { types: { anyOf: ['root', ...LAYERS.flat()] } } } },
+  };
+  return [...policies, fromRoot];
+}
+
+const layerRule = () => ['error', { default: 'disallow', policies: layerPolicies() }];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-sample/', '.readme-check-*/', 'node_modules/', 'coverage/', 'test/fixtures/typed/echo.ts', 'jest.config.js', 'jest.heavy.config.js', 'eslint.config.js'] },
+  {
+    ignores: [
+      'dist/',
+      'dist-sample/',
+      '.readme-check-*/',
+      'node_modules/',
+      'coverage/',
+      'test/fixtures/typed/echo.ts',
+      'jest.config.js',
+      'jest.heavy.config.js',
+      'eslint.config.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-console': 'error',
+    },
+  },
+  {
+    // Spec files are left out: a unit spec may drive its code through the entry a user calls
+    // (GrpcPool, GrpcPoolModule), and nothing in lib/ imports a spec, so no cycle can pass through one.
+    files: ['lib/**/*.ts'],
+    ignores: ['lib/**/*.spec.ts'],
+    plugins: { boundaries },
+    settings: {
+      'boundaries/elements': LAYER_ELEMENTS,
+      'boundaries/include': ['lib/**/*.ts'],
+      'import/resolver': { typescript: { project: './tsconfig.json' } },
+    },
+    rules: {
+      'boundaries/dependencies': layerRule(),
     },
   },
   {
@@ -23,7 +119,13 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['test/**/*.ts', 'bench/**/*.ts', 'sample/**/*.ts', 'lib/**/*.spec.ts', 'scripts/**/*.mjs'],
+    files: [
+      'test/**/*.ts',
+      'bench/**/*.ts',
+      'sample/**/*.ts',
+      'lib/**/*.spec.ts',
+      'scripts/**/*.mjs',
+    ],
     rules: { 'no-console': 'off' },
   },
 );

@@ -10,7 +10,7 @@ import {
   runWithBudget,
   runWithInbound,
   type InboundHeaders,
-} from '../dist/interceptors/request-context.js';
+} from '../dist/context/request-context.js';
 import { grpcPool, type Contender } from './contenders.js';
 
 const HEADERS: Record<string, string> = {

@@ -1,17 +1,7 @@
 /**
- * Token of the shared defaults set by `GrpcPoolModule.forRoot`.
+ * Token of the shared defaults set by `GrpcPoolModule.forRoot`. Only the root
+ * module files use it; the handler metadata keys live in
+ * `decorators/handler-metadata-keys.ts`.
  * @internal
  */
 export const GRPC_POOL_DEFAULTS = Symbol('GRPC_POOL_DEFAULTS');
-
-/**
- * Metadata key of `@GrpcTimeout(ms)`.
- * @internal
- */
-export const GRPC_TIMEOUT_METADATA = 'nestjs-grpc-pool:timeout';
-
-/**
- * Metadata key of `@GrpcRetry(options)`.
- * @internal
- */
-export const GRPC_RETRY_METADATA = 'nestjs-grpc-pool:retry';

@@ -18,7 +18,7 @@ import {
 
 /**
  * Captures each request's headers for the clients with `forwardMetadata`;
- * it does nothing while no client forwards any (see forwarding-wanted.ts).
+ * it does nothing while no client forwards any (see context/forwarding-wanted.ts).
  */
 const FORWARDING: Provider = { provide: APP_INTERCEPTOR, useClass: ForwardMetadataInterceptor };
 

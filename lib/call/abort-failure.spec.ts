@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from '@jest/globals';
 import { GrpcCallAbortedError } from '../errors/call-aborted.error.js';
 import { GrpcPoolCallError } from '../errors/grpc-call.error.js';
-import { InboundDeadlinePassed } from '../interceptors/inbound-call-end.js';
+import { InboundDeadlinePassed } from '../context/inbound-call-end.js';
 import { abortFailure } from './abort-failure.js';
 
 const METHOD = '/orders.v1.Orders/Get';

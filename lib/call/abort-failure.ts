@@ -1,7 +1,7 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { GrpcCallAbortedError, type AbortedWhen } from '../errors/call-aborted.error.js';
 import { GrpcPoolCallError } from '../errors/grpc-call.error.js';
-import { InboundDeadlinePassed } from '../interceptors/inbound-call-end.js';
+import { InboundDeadlinePassed } from '../context/inbound-call-end.js';
 
 /**
  * What a call fails with when its signal aborts. An abort because the inbound

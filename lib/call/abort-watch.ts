@@ -11,6 +11,13 @@ export interface AbortWatcher {
   aborted(): void;
 }
 
+/**
+ * Process-wide on purpose (one of the five process-wide states listed in
+ * ARCHITECTURE.md): one signal may be shared by calls of different pools (a
+ * request's signal reaches every pool the handler calls), so the listener
+ * count is kept per signal, not per pool. A WeakMap, so it holds no signal
+ * alive: the entry goes with the signal.
+ */
 const watchersBySignal = new WeakMap<AbortSignal, Set<AbortWatcher>>();
 
 function dispatch(event: Event): void {

@@ -3,7 +3,7 @@ import type { ChannelPool } from '../pool/channel-pool.js';
 import type { RetryBudgets } from '../policies/retry-budgets.js';
 import type { PoolTelemetry } from '../telemetry/pool-telemetry.js';
 import type { CallAdmission } from './call-admission.js';
-import type { CallMetrics } from './call-metrics.js';
+import type { CallMetrics } from '../telemetry/call-metrics.js';
 
 /** What every call of one client needs: its pool, its metrics and its defaults. */
 export interface CallContext {

@@ -1,15 +1,11 @@
 import { Metadata, type CallOptions, type Interceptor } from '@grpc/grpc-js';
 import { callFailures } from '../errors/call-failures.js';
-import { forwardInbound } from '../forwarding/forward-metadata.js';
+import { forwardInbound } from '../context/forward-metadata.js';
 import type { GrpcCallInterceptor } from '../interfaces/call-interceptor.interface.js';
 import type { GrpcPoolCallOptions } from '../interfaces/call-options.interface.js';
 import { isPlainObject } from '../options/option-rules.js';
 import { callArgumentsProblem } from '../options/validate-call-options.js';
-import {
-  currentRequest,
-  inheritedDeadline,
-  inheritedSignal,
-} from '../interceptors/request-context.js';
+import { currentRequest, inheritedDeadline, inheritedSignal } from '../context/request-context.js';
 import { resolveRetryPolicy, type RetryPolicy } from '../policies/retry-policy.js';
 import { sendableDeadline } from './sendable-deadline.js';
 

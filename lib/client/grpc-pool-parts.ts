@@ -1,10 +1,10 @@
 import { connectivityState } from '@grpc/grpc-js';
 import { CallAdmission } from '../call/call-admission.js';
-import { CallMetrics } from '../call/call-metrics.js';
+import { CallMetrics } from '../telemetry/call-metrics.js';
 import type { CallContext } from '../call/call-context.js';
 import { PoolDiscovery } from '../discovery/pool-discovery.js';
 import { poolDisplayName, poolLabel } from '../errors/pool-label.js';
-import { wantForwarding } from '../forwarding/forwarding-wanted.js';
+import { wantForwarding } from '../context/forwarding-wanted.js';
 import type { GrpcPoolClientOptions } from '../interfaces/client-options.interface.js';
 import { buildChannelArguments } from '../options/channel-arguments.js';
 import { OptionRules } from '../options/option-rules.js';

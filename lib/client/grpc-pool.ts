@@ -7,8 +7,7 @@ import type { ClientGrpc } from '@nestjs/microservices';
 import { BehaviorSubject, type Observable } from 'rxjs';
 import { callFailures } from '../errors/call-failures.js';
 import { GrpcPoolStartupError } from '../errors/startup.error.js';
-import type { HealthCheckable } from '../health/health-checkable.js';
-import { checkPoolHealth, type HealthCheckedPool } from '../health/pool-health-check.js';
+import { checkPoolHealth } from '../health/pool-health-check.js';
 import { describeChannels } from '../health/startup-diagnosis.js';
 import type {
   GrpcPoolHealthOptions,
@@ -28,7 +27,7 @@ import type { ResolvedClientOptions } from '../options/resolve-client-options.js
 import type { ChannelPool } from '../pool/channel-pool.js';
 import type { ServiceCatalog } from '../proto/service-catalog.js';
 import type { CallAdmission } from '../call/call-admission.js';
-import type { CallMetrics } from '../call/call-metrics.js';
+import type { CallMetrics } from '../telemetry/call-metrics.js';
 import type { CallContext } from '../call/call-context.js';
 import { createCallbackClient } from '../facades/callback/callback-client.js';
 import type { PoolEventLog } from './pool-event-log.js';
@@ -54,13 +53,7 @@ import { buildGrpcPoolParts, type GrpcPoolParts } from './grpc-pool-parts.js';
  * @publicApi
  */
 export class GrpcPool
-  implements
-    ClientGrpc,
-    HealthCheckable,
-    HealthCheckedPool,
-    OnModuleInit,
-    BeforeApplicationShutdown,
-    OnApplicationShutdown
+  implements ClientGrpc, OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
 {
   readonly name: GrpcPoolName;
   /** The pool's state as it changes: the current one at once, then each change; completes when closed. */
@@ -144,12 +137,9 @@ export class GrpcPool
     let client = this.callbackClients.get(service);
     if (client === undefined) {
       client = createCallbackClient(
+        this.context,
         this.catalog.get(service),
-        this.pool,
-        this.telemetry,
-        this.admission,
         this.options.source.channelOptions,
-        this.context.label,
       );
       this.callbackClients.set(service, client);
     }

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { GrpcPoolState } from '../interfaces/stats.interface.js';
 import { isLoopbackTarget } from '../options/loopback-target.js';
 import type { PooledChannel } from '../pool/pooled-channel.js';
-import type { ChannelReplacementReason } from '../telemetry/metric-sink.interface.js';
+import type { ChannelReplacementReason } from '../pool/channel-replacement-reason.js';
 
 /**
  * What a pool tells the operator, through Nest's `Logger` with the pool's

@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import { GRPC_RETRY_METADATA } from '../grpc-pool.constants.js';
+import { GRPC_RETRY_METADATA } from './handler-metadata-keys.js';
 import type { GrpcRetryOptions } from '../interfaces/retry-options.interface.js';
 import { retryOptionProblem } from '../options/validate-client-options.js';
 

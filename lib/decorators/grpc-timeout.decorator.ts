@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import { GRPC_TIMEOUT_METADATA } from '../grpc-pool.constants.js';
+import { GRPC_TIMEOUT_METADATA } from './handler-metadata-keys.js';
 import { MAX_DURATION_MS, tooLong } from '../options/option-rules.js';
 
 /**

@@ -10,8 +10,8 @@ interface GrpcJsXds {
 }
 
 /**
- * Process-wide on purpose, the one exception to "no module-level state":
- * `register()` installs the `xds:` resolver and its load balancers into
+ * Process-wide on purpose (one of the five process-wide states listed in
+ * ARCHITECTURE.md): `register()` installs the `xds:` resolver and its load balancers into
  * grpc-js's own process-wide registries, so there is nothing per pool to
  * own or undo. The flag spares every later pool the lookup.
  */

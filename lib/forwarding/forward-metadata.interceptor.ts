@@ -5,9 +5,9 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import { runWithInbound } from '../interceptors/request-context.js';
-import { forwardingWanted } from './forwarding-wanted.js';
-import { inboundHeadersOf } from './inbound-headers.js';
+import { runWithInbound } from '../context/request-context.js';
+import { forwardingWanted } from '../context/forwarding-wanted.js';
+import { inboundHeadersOf } from '../context/inbound-headers.js';
 
 /**
  * Puts the inbound request's headers (HTTP) or metadata (gRPC) in the async

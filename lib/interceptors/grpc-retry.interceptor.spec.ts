@@ -7,7 +7,7 @@ import { defer, throwError, type Observable } from 'rxjs';
 import { GrpcRetry } from '../decorators/grpc-retry.decorator.js';
 import { GrpcPoolCallError } from '../errors/grpc-call.error.js';
 import { GrpcRetryInterceptor } from './grpc-retry.interceptor.js';
-import { runWithBudget } from './request-context.js';
+import { runWithBudget } from '../context/request-context.js';
 
 /** Backoffs 100, 200, 400 ms before jitter; Math.random() pinned to 0.5 halves each. */
 class Handlers {

@@ -9,10 +9,10 @@ import {
 import { Reflector } from '@nestjs/core';
 import { Observable, retry, throwError, timer } from 'rxjs';
 import { isGrpcServiceError } from '../errors/is-grpc-service-error.js';
-import { GRPC_RETRY_METADATA } from '../grpc-pool.constants.js';
+import { GRPC_RETRY_METADATA } from '../decorators/handler-metadata-keys.js';
 import type { GrpcRetryOptions } from '../interfaces/retry-options.interface.js';
 import { backoffMs, resolveRetryPolicy, type RetryPolicy } from '../policies/retry-policy.js';
-import { inheritedDeadline } from './request-context.js';
+import { inheritedDeadline } from '../context/request-context.js';
 
 /**
  * Re-runs a handler marked `@GrpcRetry(...)` when it fails with a retryable

@@ -5,7 +5,7 @@ import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-hos
 import { NEVER, concat, defer, of, timer, type Observable } from 'rxjs';
 import { GrpcTimeout } from '../decorators/grpc-timeout.decorator.js';
 import { GrpcTimeoutInterceptor } from './grpc-timeout.interceptor.js';
-import { inheritedDeadline } from './request-context.js';
+import { inheritedDeadline } from '../context/request-context.js';
 
 class Handlers {
   @GrpcTimeout(300)

@@ -11,10 +11,10 @@ import { Reflector } from '@nestjs/core';
 import { RpcException } from '@nestjs/microservices';
 import { status } from '@grpc/grpc-js';
 import { Observable, TimeoutError, catchError, throwError, timeout } from 'rxjs';
-import { GRPC_TIMEOUT_METADATA } from '../grpc-pool.constants.js';
+import { GRPC_TIMEOUT_METADATA } from '../decorators/handler-metadata-keys.js';
 import { isGrpcServiceError } from '../errors/is-grpc-service-error.js';
 import { inboundGrpcCall, watchCancellation } from './inbound-grpc-call.js';
-import { runWithBudget } from './request-context.js';
+import { runWithBudget } from '../context/request-context.js';
 
 const DEADLINE_TOLERANCE_MS = 10;
 

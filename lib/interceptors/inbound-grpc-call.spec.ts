@@ -1,6 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { INBOUND_DEADLINE_TOLERANCE_MS, InboundDeadlinePassed } from './inbound-call-end.js';
+import {
+  INBOUND_DEADLINE_TOLERANCE_MS,
+  InboundDeadlinePassed,
+} from '../context/inbound-call-end.js';
 import { watchCancellation, type InboundGrpcCall } from './inbound-grpc-call.js';
 
 const START = 1_000_000;

@@ -1,5 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
-import { inboundCallEnd } from './inbound-call-end.js';
+import { inboundCallEnd } from '../context/inbound-call-end.js';
 
 /** The inbound call a Nest gRPC handler serves: its deadline, and its cancellation. */
 export interface InboundGrpcCall {

@@ -1,6 +1,6 @@
 import type { connectivityState } from '@grpc/grpc-js';
 import type { GrpcPoolChannelOptions } from '../interfaces/pool-options.interface.js';
-import type { ChannelReplacementReason } from '../telemetry/metric-sink.interface.js';
+import type { ChannelReplacementReason } from './channel-replacement-reason.js';
 import type { BackendAddresses } from './backend-addresses.js';
 import type { OutlierDetector } from './outlier-detector.js';
 import type { ChannelStateListener, PooledChannel } from './pooled-channel.js';

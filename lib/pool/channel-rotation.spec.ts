@@ -2,7 +2,7 @@ import { connectivityState } from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { ScriptedChannel } from '../../test/support/scripted-channel.js';
 import { scriptedLimits } from '../../test/support/scripted-pool.js';
-import type { ChannelReplacementReason } from '../telemetry/metric-sink.interface.js';
+import type { ChannelReplacementReason } from './channel-replacement-reason.js';
 import { BackendAddresses } from './backend-addresses.js';
 import { ChannelPool } from './channel-pool.js';
 import type { ChannelPoolConfig } from './channel-pool-config.js';

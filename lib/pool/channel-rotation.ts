@@ -1,5 +1,5 @@
 import { connectivityState } from '@grpc/grpc-js';
-import type { ChannelReplacementReason } from '../telemetry/metric-sink.interface.js';
+import type { ChannelReplacementReason } from './channel-replacement-reason.js';
 import type { ChannelReplacedListener } from './channel-pool-config.js';
 import { ChannelRank, rankOf } from './channel-rank.js';
 import type { ChannelSet } from './channel-set.js';

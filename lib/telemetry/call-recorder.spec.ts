@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { CallMetrics } from '../call/call-metrics.js';
+import { CallMetrics } from './call-metrics.js';
 import type { PooledChannel } from '../pool/pooled-channel.js';
 import type { PoolMethod } from '../proto/service-catalog.js';
 import { CallRecorder } from './call-recorder.js';

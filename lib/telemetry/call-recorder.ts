@@ -1,6 +1,5 @@
-import type { status } from '@grpc/grpc-js';
+import type { Metadata, status } from '@grpc/grpc-js';
 import type { Span } from '@opentelemetry/api';
-import type { PreparedCall } from '../call/prepare-call.js';
 import type { PooledChannel } from '../pool/pooled-channel.js';
 import type { PoolMethod } from '../proto/service-catalog.js';
 import type { CallMessages } from './metric-sink.interface.js';
@@ -79,8 +78,11 @@ export class CallRecorder {
     this.headersAt = performance.now();
   }
 
-  /** The attempt as it goes on the wire: with the span's context in a copy of its metadata. */
-  traced(prepared: PreparedCall): PreparedCall {
+  /**
+   * The attempt as it goes on the wire: with the span's context in a copy of its metadata.
+   * Generic over the call's shape so telemetry needs nothing from the call layer above it.
+   */
+  traced<Prepared extends { metadata: Metadata }>(prepared: Prepared): Prepared {
     if (this.span === undefined) return prepared;
     return { ...prepared, metadata: this.telemetry.tracer!.inject(this.span, prepared.metadata) };
   }

@@ -1,5 +1,5 @@
 import type { status } from '@grpc/grpc-js';
-import type { CallMetrics } from '../call/call-metrics.js';
+import type { CallMetrics } from './call-metrics.js';
 import { CallOutcomes } from './call-outcomes.js';
 import type { AttemptTraffic, CallMessages, MethodMetricSink } from './metric-sink.interface.js';
 import type { MethodTracer } from './otel-tracing.js';

@@ -1,4 +1,5 @@
 import type { status } from '@grpc/grpc-js';
+import type { ChannelReplacementReason } from '../pool/channel-replacement-reason.js';
 
 /** What one attempt sent and received, measured from serialized messages. */
 export interface AttemptTraffic {
@@ -48,9 +49,6 @@ export interface PoolMetricSink {
   /** The pool closed: stop reading it. */
   close(): void;
 }
-
-/** Why the pool replaced a channel, as a metric label. */
-export type ChannelReplacementReason = 'connect_timeout' | 'failing' | 'max_age' | 'rebalance';
 
 /** A method's names, as metrics and spans label it. */
 export interface MethodIdentity {

@@ -42,7 +42,14 @@ export interface AttemptTally {
   count: number;
 }
 
-/** The share, kept on the meter itself (an SDK hands out one meter per name and version). */
+/**
+ * The share, kept on the meter itself. Process-wide on purpose (one of the
+ * five process-wide states listed in ARCHITECTURE.md): an SDK hands out one
+ * meter per name and version to the whole process, and registers an
+ * instrument once per name, so every pool of that meter must find the same
+ * instruments. `Symbol.for` so that a second copy of this library in the
+ * process finds them too.
+ */
 const SHARE = Symbol.for('nestjs-grpc-pool.otel-meter-share');
 
 /** The instruments and pool set of `meter`, made on its first pool. */

@@ -1,9 +1,9 @@
 import type { status } from '@grpc/grpc-js';
 import type { Attributes, Meter } from '@opentelemetry/api';
 import { codeSlot, statusName } from './grpc-code-names.js';
+import type { ChannelReplacementReason } from '../pool/channel-replacement-reason.js';
 import type {
   AttemptTraffic,
-  ChannelReplacementReason,
   MethodIdentity,
   MethodMetricSink,
   PoolMetricSink,

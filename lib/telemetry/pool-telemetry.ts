@@ -1,15 +1,12 @@
 import type { Registry } from 'prom-client';
-import type { CallMetrics } from '../call/call-metrics.js';
+import type { CallMetrics } from './call-metrics.js';
 import { GrpcPoolOptionsError } from '../errors/invalid-options.error.js';
 import type { GrpcPoolName } from '../interfaces/client-options.interface.js';
 import type { GrpcMethodStats } from '../interfaces/stats.interface.js';
 import type { PoolMethod } from '../proto/service-catalog.js';
 import { LIBRARY_NAME, LIBRARY_VERSION } from './library-version.js';
-import type {
-  ChannelReplacementReason,
-  MethodIdentity,
-  PoolMetricSink,
-} from './metric-sink.interface.js';
+import type { ChannelReplacementReason } from '../pool/channel-replacement-reason.js';
+import type { MethodIdentity, PoolMetricSink } from './metric-sink.interface.js';
 import { MethodTelemetry } from './method-telemetry.js';
 import { loadOptionalPeer } from './optional-peer.js';
 import { OtelPoolMetrics } from './otel-metrics.js';

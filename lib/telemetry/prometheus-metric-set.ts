@@ -10,7 +10,14 @@ import { totalsCounter } from './prometheus-totals-counter.js';
 const CALL_LABELS = ['grpc_type', 'grpc_service', 'grpc_method'] as const;
 export type CallLabel = (typeof CALL_LABELS)[number];
 
-/** A registry's metric set, kept on its first metric (not in a module) so later pools find it. */
+/**
+ * A registry's metric set, kept on its first metric (not in a module) so later
+ * pools find it. Process-wide on purpose (one of the five process-wide states
+ * listed in ARCHITECTURE.md): a prom-client registry (the default one above
+ * all) is shared by the whole process and refuses a name twice, so every pool
+ * registered in it must reuse one set. `Symbol.for` so that a second copy of
+ * this library in the process finds it too.
+ */
 const METRICS = Symbol.for('nestjs-grpc-pool.prometheus-metrics');
 
 /** Every name the set registers: a registry where one is taken by something else cannot host it. */

@@ -3,9 +3,9 @@ import type { Histogram, Registry } from 'prom-client';
 import type { GrpcPoolName } from '../interfaces/client-options.interface.js';
 import { codeSlot, goCodeName, GRPC_CODE_COUNT } from './grpc-code-names.js';
 import { PROMETHEUS_LATENCY_BUCKETS } from './histogram-buckets.js';
+import type { ChannelReplacementReason } from '../pool/channel-replacement-reason.js';
 import type {
   CallMessages,
-  ChannelReplacementReason,
   MethodIdentity,
   MethodMetricSink,
   PoolMetricSink,

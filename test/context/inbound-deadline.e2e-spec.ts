@@ -5,7 +5,7 @@ import { Controller } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { GrpcMethod, RpcException } from '@nestjs/microservices';
 import { firstValueFrom } from 'rxjs';
-import { INBOUND_DEADLINE_TOLERANCE_MS } from '../../lib/interceptors/inbound-call-end.js';
+import { INBOUND_DEADLINE_TOLERANCE_MS } from '../../lib/context/inbound-call-end.js';
 import { GrpcPool, GrpcTimeoutInterceptor, InjectGrpcPool } from '../../lib/index.js';
 import type { EchoReply, EchoService } from '../support/echo-client.js';
 import { startEchoMicroservice, type EchoMicroservice } from '../support/echo-microservice.js';

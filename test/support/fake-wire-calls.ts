@@ -2,7 +2,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { fromJSON, type ServiceDefinition } from '@grpc/proto-loader';
 import { CallAdmission } from '../../lib/call/call-admission.js';
 import type { CallContext } from '../../lib/call/call-context.js';
-import { CallMetrics } from '../../lib/call/call-metrics.js';
+import { CallMetrics } from '../../lib/telemetry/call-metrics.js';
 import type { CallObserver } from '../../lib/call/call-observer.js';
 import type { CallSink } from '../../lib/call/call-sink.js';
 import type { CallStarter } from '../../lib/call/call-starters.js';

@@ -1,20 +1,13 @@
 import { AsyncResource } from 'node:async_hooks';
-import {
-  makeClientConstructor,
-  type Client,
-  type ClientOptions,
-  type ServiceClientConstructor,
-} from '@grpc/grpc-js';
+import type { ClientOptions } from '@grpc/grpc-js';
 import { callFailures } from '../../errors/call-failures.js';
 import { callbackArgumentsProblem } from '../../options/validate-callback-arguments.js';
-import type { ChannelPool } from '../../pool/channel-pool.js';
-import type { PooledChannel } from '../../pool/pooled-channel.js';
 import type { CatalogService } from '../../proto/service-catalog.js';
-import type { AbortableCall, CallAdmission } from '../../call/call-admission.js';
+import type { AbortableCall } from '../../call/call-admission.js';
+import { CallbackChannels } from '../../call/callback-channels.js';
+import type { CallContext } from '../../call/call-context.js';
 import { wireStatus } from '../../call/wire-status.js';
-import { withWireStatusInterceptor } from '../../call/wire-status-interceptor.js';
 import { withPoolCallRules } from './callback-call-options.js';
-import type { PoolTelemetry } from '../../telemetry/pool-telemetry.js';
 
 type GrpcMethod = (...args: unknown[]) => {
   on(event: 'status', listener: (s: { code: number }) => void): unknown;
@@ -29,30 +22,12 @@ type GrpcMethod = (...args: unknown[]) => {
  * runs out of time cancels it (grpc-js then reports "Cancelled on client").
  */
 export function createCallbackClient(
+  context: CallContext,
   service: CatalogService,
-  pool: ChannelPool,
-  telemetry: PoolTelemetry,
-  admission: CallAdmission,
   channelOptions: ClientOptions | undefined,
-  label: string,
 ): Record<string, GrpcMethod> {
-  const Constructor: ServiceClientConstructor = makeClientConstructor(
-    service.definition,
-    service.fullName,
-  );
-  // One generated client per pool channel, sharing that channel's connection.
-  const perChannel = new WeakMap<PooledChannel, Client>();
-  const clientOn = (channel: PooledChannel): Record<string, GrpcMethod> => {
-    let client = perChannel.get(channel);
-    if (client === undefined) {
-      client = new Constructor(channel.target, null as never, {
-        ...withWireStatusInterceptor(channelOptions),
-        channelOverride: channel.client.getChannel(),
-      });
-      perChannel.set(channel, client);
-    }
-    return client as unknown as Record<string, GrpcMethod>;
-  };
+  const { admission, telemetry, label } = context;
+  const channels = new CallbackChannels(context, service, channelOptions);
   const facade: Record<string, GrpcMethod> = {};
   for (const [protoName, method] of Object.entries(service.definition)) {
     const recorder = telemetry.forMethod(method);
@@ -62,13 +37,14 @@ export function createCallbackClient(
       // Thrown before a slot is taken, as grpc-js throws for arguments it cannot read.
       const problem = callbackArgumentsProblem(method, args);
       if (problem !== undefined) throw callFailures.invalidArgument(label, problem);
-      const lease = pool.acquireNow();
+      const lease = channels.lendNow();
       const startedAt = performance.now();
       try {
         // grpc-js throws here on bad arguments (a unary call without a callback): such a call
         // never started, so it is counted only once grpc-js has accepted it.
         const sent = withPoolCallRules(method, args).map(inCallersContext);
-        const active = clientOn(lease.channel)[protoName](...sent);
+        const client = channels.clientOn(lease) as unknown as Record<string, GrpcMethod>;
+        const active = client[protoName](...sent);
         recorder.callStarted();
         recorder.slotWaited(0);
         recorder.attemptStarted();
@@ -77,8 +53,7 @@ export function createCallbackClient(
         active.on('status', (final) => {
           // Normalised already by the interceptor; read through it again, as a count must never take a raw code.
           const { code } = wireStatus(final.code, '');
-          pool.report(lease.channel, code);
-          lease.release();
+          channels.ended(lease, code);
           admission.finished(registered);
           // One attempt, no traffic measured: these calls keep grpc-js's own (de)serializers.
           const ms = performance.now() - startedAt;
@@ -87,7 +62,7 @@ export function createCallbackClient(
         });
         return active;
       } catch (error: unknown) {
-        lease.release();
+        channels.notStarted(lease);
         throw error;
       }
     };

@@ -1,5 +1,5 @@
 import { Metadata } from '@grpc/grpc-js';
-import { inboundHeaders } from '../interceptors/request-context.js';
+import { inboundHeaders } from './request-context.js';
 
 /**
  * Copies the allowed keys of the request being handled into a call's

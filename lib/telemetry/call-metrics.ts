@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import type { GrpcPoolStats } from '../interfaces/stats.interface.js';
-import { CallOutcomes } from '../telemetry/call-outcomes.js';
-import { CallPhases } from '../telemetry/call-phases.js';
+import { CallOutcomes } from './call-outcomes.js';
+import { CallPhases } from './call-phases.js';
 
 /** Latencies kept for percentiles: enough for stable p99s, small enough to sort on demand. */
 const LATENCY_WINDOW = 4096;

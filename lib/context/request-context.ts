@@ -19,10 +19,10 @@ export interface RequestContext {
 }
 
 /**
- * The one piece of process-wide state in the library, and on purpose: an
- * async context is process-wide by nature, and the pools (which read it) and
- * the interceptors (which set it) must see the same one however many modules
- * register them. It holds nothing itself; each request's context lives only
+ * Process-wide on purpose (one of the five process-wide states listed in
+ * ARCHITECTURE.md): an async context is process-wide by nature, and the
+ * pools (which read it) and the interceptors (which set it) must see the same
+ * one however many modules register them. It holds nothing itself; each request's context lives only
  * in that request's async context. Node enables its async hooks lazily, on
  * the first `run()`, so apps that use neither `@GrpcTimeout` nor
  * `forwardMetadata` pay nothing.

@@ -1,6 +1,6 @@
 import { Metadata } from '@grpc/grpc-js';
 import type { ExecutionContext } from '@nestjs/common';
-import type { InboundHeaders } from '../interceptors/request-context.js';
+import type { InboundHeaders } from './request-context.js';
 
 type HeaderValue = string | string[] | undefined;
 
