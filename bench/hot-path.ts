@@ -12,7 +12,9 @@
  * default 7; BENCH_SECONDS per run, default 3) so machine noise hits both
  * alike; medians of calls/s and of client CPU µs per call are printed with
  * the ratio new/baseline. A run with an error or a wrong reply marks its
- * contender broken. Figures are printed, never asserted.
+ * contender broken. BENCH_POLICIES=1 runs both pools with the call-policy
+ * layers in use (bench/contenders.ts ALL_POLICIES: a default deadline,
+ * retries, one call interceptor). Figures are printed, never asserted.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -23,6 +25,7 @@ import { Logger } from '@nestjs/common';
 import { firstValueFrom, type Observable } from 'rxjs';
 import { startBackend, type BackendProcess } from './backend-process.js';
 import { BENCH_PACKAGE, BENCH_PROTO } from './bench-proto.js';
+import { ALL_POLICIES } from './contenders.js';
 import { median, runLoad, type CallFn } from './load.js';
 
 type Library = typeof import('../dist/index.js');
@@ -36,6 +39,7 @@ const WARM_UP_MS = 1000;
 const FACADES: Facade[] = ['getService', 'getAsyncService'];
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REQUEST = { message: '' };
+const VARIANT = process.env.BENCH_POLICIES === '1' ? ALL_POLICIES : undefined;
 
 /** One build's client for one facade, and what its runs measured. */
 interface Contender {
@@ -81,6 +85,7 @@ function openPool(library: Library, url: string): InstanceType<Library['GrpcPool
     package: BENCH_PACKAGE,
     protoPath: BENCH_PROTO,
     pool: { minChannels: 1, maxChannels: 1, maxConcurrentCallsPerChannel: 100 },
+    ...VARIANT?.options,
   });
   pool.onModuleInit();
   return pool;
@@ -131,21 +136,26 @@ async function run(entry: Contender, durationMs: number, record: boolean): Promi
   entry.cpuMicrosPerCall.push(result.cpuMicrosPerCall);
 }
 
+const BUILD_WIDTH = 36;
 const pad = (text: string, width: number): string => text.padEnd(width);
 const num = (value: number, digits = 0): string => value.toFixed(digits).padStart(10);
+/** The runs' lowest and highest value: how far apart rounds were (the noise to judge a ratio by). */
+const range = (values: number[], digits: number): string =>
+  `${Math.min(...values).toFixed(digits)}-${Math.max(...values).toFixed(digits)}`.padEnd(13);
 
 function report(baseline: Contender, candidate: Contender): string {
   const rows = [baseline, candidate].map((c) => {
     const state = c.broken === undefined ? '' : `  BROKEN: ${c.broken}`;
     return (
-      `${pad(c.facade, 16)} ${pad(c.build, 26)}` +
-      `${num(median(c.callsPerSecond))} ${num(median(c.cpuMicrosPerCall), 1)}${state}`
+      `${pad(c.facade, 16)} ${pad(c.build, BUILD_WIDTH)}` +
+      `${num(median(c.callsPerSecond))} ${num(median(c.cpuMicrosPerCall), 1)}` +
+      `   ${range(c.callsPerSecond, 0)}   ${range(c.cpuMicrosPerCall, 1)}${state}`
     );
   });
   const speed = median(candidate.callsPerSecond) / median(baseline.callsPerSecond);
   const cpu = median(candidate.cpuMicrosPerCall) / median(baseline.cpuMicrosPerCall);
   rows.push(
-    `${pad(candidate.facade, 16)} ${pad('new/baseline', 26)}${num(speed, 3)} ${num(cpu, 3)}`,
+    `${pad(candidate.facade, 16)} ${pad('new/baseline', BUILD_WIDTH)}${num(speed, 3)} ${num(cpu, 3)}`,
   );
   return rows.join('\n');
 }
@@ -178,7 +188,8 @@ async function main(): Promise<void> {
     const baseline = services(baselineLabel, basePool);
     const candidate = services(newLabel, newPool);
     console.log(
-      `empty unary, ${CALLERS} callers, 1 channel: ${ROUNDS} rounds x ${SECONDS} s, interleaved`,
+      `empty unary, ${CALLERS} callers, 1 channel${VARIANT ? `, ${VARIANT.label}` : ''}: ` +
+        `${ROUNDS} rounds x ${SECONDS} s, interleaved`,
     );
     for (const entry of [...baseline, ...candidate]) await run(entry, WARM_UP_MS, false);
     for (let round = 0; round < ROUNDS; round++) {
@@ -188,7 +199,10 @@ async function main(): Promise<void> {
       }
       process.stdout.write(`round ${round + 1}/${ROUNDS} done\n`);
     }
-    console.log(`\n${pad('facade', 16)} ${pad('build', 26)}   calls/s CPU µs/call (medians)`);
+    const columns = '   calls/s CPU µs/call   calls/s range CPU µs range';
+    console.log(
+      `\n${pad('facade', 16)} ${pad('build', BUILD_WIDTH)}${columns}   (medians, then min-max)`,
+    );
     for (let f = 0; f < FACADES.length; f++) console.log(report(baseline[f], candidate[f]));
     const broken = [...baseline, ...candidate].filter((c) => c.broken !== undefined);
     const brokenText =

@@ -40,7 +40,7 @@ export class CallRetries {
    * goes back if it never does.
    */
   private token: RetryToken | undefined;
-  private failedWith: status | undefined;
+  private failedWith = status.OK;
   private delayMs = 0;
 
   constructor(
@@ -107,7 +107,7 @@ export class CallRetries {
   attemptStarts(attempt: number): void {
     if (this.token === undefined) return;
     this.token = undefined;
-    this.recorder.retried(attempt, this.failedWith!, this.delayMs);
+    this.recorder.retried(attempt, this.failedWith, this.delayMs);
   }
 
   /** The retry in its backoff, or waiting for a slot, will never be sent: its token goes back. */
