@@ -161,6 +161,8 @@ function report(baseline: Contender, candidate: Contender): string {
 }
 
 function ratios(baseline: Contender, candidate: Contender): string {
+  const broken = baseline.broken !== undefined || candidate.broken !== undefined;
+  if (broken) return `${candidate.facade} not comparable (broken)`;
   const speed = median(candidate.callsPerSecond) / median(baseline.callsPerSecond);
   const cpu = median(candidate.cpuMicrosPerCall) / median(baseline.cpuMicrosPerCall);
   return `${candidate.facade} calls/s x${speed.toFixed(3)}, CPU/call x${cpu.toFixed(3)}`;
@@ -206,7 +208,9 @@ async function main(): Promise<void> {
     for (let f = 0; f < FACADES.length; f++) console.log(report(baseline[f], candidate[f]));
     const broken = [...baseline, ...candidate].filter((c) => c.broken !== undefined);
     const brokenText =
-      broken.length === 0 ? 'none broken' : `BROKEN: ${broken.map((c) => c.build).join(', ')}`;
+      broken.length === 0
+        ? 'none broken'
+        : `BROKEN: ${broken.map((c) => `${c.build} ${c.facade}`).join(', ')}`;
     const summary = FACADES.map((_, f) => ratios(baseline[f], candidate[f])).join('; ');
     console.log(`\nSUMMARY hot path vs ${baselineLabel}: ${summary}; ${brokenText}`);
   } finally {
