@@ -2,7 +2,8 @@
  * `npm run bench:hot-path`: this tree's build against a baseline build of
  * another revision (BASELINE_REV, default `main`), side by side in one run,
  * on the empty-unary scenario (64 callers, one channel, one backend child
- * process), for both `getService` and `getAsyncService`. A refactoring of the
+ * process), for `getService`, `getAsyncService` and the callback client
+ * (`getClientByServiceName`). A refactoring of the
  * per-call path must show no loss here.
  *
  * The baseline is exported with `git archive` into a temporary directory and
@@ -29,14 +30,14 @@ import { ALL_POLICIES } from './contenders.js';
 import { median, runLoad, type CallFn } from './load.js';
 
 type Library = typeof import('../dist/index.js');
-type Facade = 'getService' | 'getAsyncService';
+type Facade = 'getService' | 'getAsyncService' | 'getClientByServiceName';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const BASELINE_REV = process.env.BASELINE_REV ?? 'main';
 const CALLERS = 64;
 const WARM_UP_MS = 1000;
-const FACADES: Facade[] = ['getService', 'getAsyncService'];
+const FACADES: Facade[] = ['getService', 'getAsyncService', 'getClientByServiceName'];
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REQUEST = { message: '' };
 const VARIANT = process.env.BENCH_POLICIES === '1' ? ALL_POLICIES : undefined;
@@ -108,10 +109,21 @@ function contender(build: string, facade: Facade, echo: EchoCall): Contender {
     if ((reply as { message?: unknown } | null)?.message === '') self.replies++;
     else self.wrongReplies++;
   };
-  self.call =
-    facade === 'getService'
-      ? () => firstValueFrom(echo(REQUEST) as Observable<unknown>).then(check)
-      : () => (echo(REQUEST) as Promise<unknown>).then(check);
+  if (facade === 'getService') {
+    self.call = () => firstValueFrom(echo(REQUEST) as Observable<unknown>).then(check);
+  } else if (facade === 'getAsyncService') {
+    self.call = () => (echo(REQUEST) as Promise<unknown>).then(check);
+  } else {
+    // grpc-js's own callback client shape: the promise around it costs both builds alike.
+    const callback = echo as (
+      request: object,
+      done: (error: Error | null, reply?: unknown) => void,
+    ) => unknown;
+    self.call = () =>
+      new Promise<unknown>((resolve, reject) => {
+        callback(REQUEST, (error, reply) => (error ? reject(error) : resolve(reply)));
+      }).then(check);
+  }
   return self;
 }
 
@@ -120,7 +132,14 @@ function services(build: string, pool: InstanceType<Library['GrpcPool']>): Conte
   return [
     contender(build, 'getService', pool.getService<Echo>('EchoService').echo),
     contender(build, 'getAsyncService', pool.getAsyncService<Echo>('EchoService').echo),
+    contender(build, 'getClientByServiceName', callbackEcho(pool)),
   ];
+}
+
+/** The callback client's `echo`, bound to its client (grpc-js methods read `this`). */
+function callbackEcho(pool: InstanceType<Library['GrpcPool']>): EchoCall {
+  const client = pool.getClientByServiceName<{ echo: EchoCall }>('EchoService');
+  return client.echo.bind(client);
 }
 
 async function run(entry: Contender, durationMs: number, record: boolean): Promise<void> {
@@ -147,7 +166,7 @@ function report(baseline: Contender, candidate: Contender): string {
   const rows = [baseline, candidate].map((c) => {
     const state = c.broken === undefined ? '' : `  BROKEN: ${c.broken}`;
     return (
-      `${pad(c.facade, 16)} ${pad(c.build, BUILD_WIDTH)}` +
+      `${pad(c.facade, 22)} ${pad(c.build, BUILD_WIDTH)}` +
       `${num(median(c.callsPerSecond))} ${num(median(c.cpuMicrosPerCall), 1)}` +
       `   ${range(c.callsPerSecond, 0)}   ${range(c.cpuMicrosPerCall, 1)}${state}`
     );
@@ -155,7 +174,7 @@ function report(baseline: Contender, candidate: Contender): string {
   const speed = median(candidate.callsPerSecond) / median(baseline.callsPerSecond);
   const cpu = median(candidate.cpuMicrosPerCall) / median(baseline.cpuMicrosPerCall);
   rows.push(
-    `${pad(candidate.facade, 16)} ${pad('new/baseline', BUILD_WIDTH)}${num(speed, 3)} ${num(cpu, 3)}`,
+    `${pad(candidate.facade, 22)} ${pad('new/baseline', BUILD_WIDTH)}${num(speed, 3)} ${num(cpu, 3)}`,
   );
   return rows.join('\n');
 }
@@ -203,7 +222,7 @@ async function main(): Promise<void> {
     }
     const columns = '   calls/s CPU µs/call   calls/s range CPU µs range';
     console.log(
-      `\n${pad('facade', 16)} ${pad('build', BUILD_WIDTH)}${columns}   (medians, then min-max)`,
+      `\n${pad('facade', 22)} ${pad('build', BUILD_WIDTH)}${columns}   (medians, then min-max)`,
     );
     for (let f = 0; f < FACADES.length; f++) console.log(report(baseline[f], candidate[f]));
     const broken = [...baseline, ...candidate].filter((c) => c.broken !== undefined);
