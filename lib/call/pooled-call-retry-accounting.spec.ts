@@ -1,25 +1,17 @@
 import { status } from '@grpc/grpc-js';
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { dropped, Harness } from '../../test/support/pooled-call-retry-harness.js';
+import { beforeEach, describe, expect, it, jest } from '@jest/globals';
+import {
+  dropped,
+  Harness,
+  harnessForEachTest,
+} from '../../test/support/pooled-call-retry-harness.js';
 import { RetryBudgets } from '../policies/retry-budgets.js';
 
 let harness: Harness;
-
-beforeEach(() => {
-  jest.useFakeTimers();
-  // Half the ceiling: 50 ms before attempt 2, 100 ms before attempt 3 (defaults 100 ms x2).
-  jest.spyOn(Math, 'random').mockReturnValue(0.5);
-  harness = new Harness();
-});
-
-afterEach(() => {
-  harness.close();
-  // Nothing keeps the last test's calls reachable: they are AsyncResources, and
-  // --detectOpenHandles counts those the garbage collector has not taken.
-  harness = undefined as unknown as Harness;
-  jest.restoreAllMocks();
-  jest.useRealTimers();
-});
+harnessForEachTest(
+  () => harness,
+  (next) => (harness = next as Harness),
+);
 
 describe('PooledCall retries: what is counted and paid for', () => {
   beforeEach(() => {

@@ -1,31 +1,19 @@
 import { status } from '@grpc/grpc-js';
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import {
   dropped,
   Harness,
   pushback,
   retryInfo,
   serverError,
+  harnessForEachTest,
 } from '../../test/support/pooled-call-retry-harness.js';
 
 let harness: Harness;
-let random: ReturnType<typeof jest.spyOn>;
-
-beforeEach(() => {
-  jest.useFakeTimers();
-  // Half the ceiling: 50 ms before attempt 2, 100 ms before attempt 3 (defaults 100 ms x2).
-  random = jest.spyOn(Math, 'random').mockReturnValue(0.5);
-  harness = new Harness();
-});
-
-afterEach(() => {
-  harness.close();
-  // Nothing keeps the last test's calls reachable: they are AsyncResources, and
-  // --detectOpenHandles counts those the garbage collector has not taken.
-  harness = undefined as unknown as Harness;
-  jest.restoreAllMocks();
-  jest.useRealTimers();
-});
+harnessForEachTest(
+  () => harness,
+  (next) => (harness = next as Harness),
+);
 
 describe('PooledCall retries: when', () => {
   it('sends each retry exactly when its jittered backoff is over, never before', () => {
@@ -46,7 +34,7 @@ describe('PooledCall retries: when', () => {
   });
 
   it('retries at once when the jitter draws 0 (full jitter has no floor)', () => {
-    random.mockReturnValue(0);
+    jest.mocked(Math.random).mockReturnValue(0);
     harness.call();
     harness.settle(dropped());
     jest.advanceTimersByTime(0);

@@ -1,31 +1,20 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import {
   dropped,
   Harness,
   pushback,
   serverError,
+  harnessForEachTest,
 } from '../../test/support/pooled-call-retry-harness.js';
 import type { GrpcRetryOptions } from '../interfaces/retry-options.interface.js';
 import { RetryBudgets } from '../policies/retry-budgets.js';
 
 let harness: Harness;
-
-beforeEach(() => {
-  jest.useFakeTimers();
-  // Half the ceiling: 50 ms before attempt 2, 100 ms before attempt 3 (defaults 100 ms x2).
-  jest.spyOn(Math, 'random').mockReturnValue(0.5);
-  harness = new Harness();
-});
-
-afterEach(() => {
-  harness.close();
-  // Nothing keeps the last test's calls reachable: they are AsyncResources, and
-  // --detectOpenHandles counts those the garbage collector has not taken.
-  harness = undefined as unknown as Harness;
-  jest.restoreAllMocks();
-  jest.useRealTimers();
-});
+harnessForEachTest(
+  () => harness,
+  (next) => (harness = next as Harness),
+);
 
 describe('PooledCall retries: whether', () => {
   /** Calls `call`, fails its first attempt with `error`; the attempts sent over the next minute. */

@@ -1,4 +1,5 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { afterEach, beforeEach, jest } from '@jest/globals';
 import { encodeStatusDetails, STATUS_DETAILS_KEY } from '../../lib/details/status-details-codec.js';
 import type { GrpcRetryOptions } from '../../lib/interfaces/retry-options.interface.js';
 import { resolveRetryPolicy } from '../../lib/policies/retry-policy.js';
@@ -99,3 +100,28 @@ export class Harness {
 }
 
 export const dropped = (): ServiceError => serverError(status.UNAVAILABLE, 'Connection dropped');
+
+/**
+ * The hooks every retry spec runs around each test: fake timers, jitter fixed
+ * at half the ceiling (50 ms before attempt 2, 100 ms before attempt 3 with the
+ * defaults of 100 ms x2), a fresh harness handed to `set`; after the test, the
+ * harness `get` returns (a test may have replaced it) is closed and let go:
+ * its calls are AsyncResources, and --detectOpenHandles counts those the
+ * garbage collector has not taken.
+ */
+export function harnessForEachTest(
+  get: () => Harness | undefined,
+  set: (harness: Harness | undefined) => void,
+): void {
+  beforeEach(() => {
+    jest.useFakeTimers();
+    jest.spyOn(Math, 'random').mockReturnValue(0.5);
+    set(new Harness());
+  });
+  afterEach(() => {
+    get()?.close();
+    set(undefined);
+    jest.restoreAllMocks();
+    jest.useRealTimers();
+  });
+}
