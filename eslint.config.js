@@ -66,7 +66,12 @@ function layerPolicies() {
   return [...policies, fromRoot];
 }
 
-const layerRule = () => ['error', { default: 'disallow', policies: layerPolicies() }];
+// checkUnknownLocals: an import of a local file outside the table (dist/, test/, bench/, the package
+// itself by name, which resolves to dist/) or of a path that resolves to nothing fails too.
+const layerRule = () => [
+  'error',
+  { default: 'disallow', checkUnknownLocals: true, policies: layerPolicies() },
+];
 
 /**
  * Import forms the plugin does not see by default, added so that none of them slips past the layer
@@ -97,6 +102,17 @@ const COMPUTED_IMPORTS = [
     message: 'lib/ requires by a plain string path, so that the layer rule can check it.',
   },
 ];
+
+/**
+ * lib/ importing the package by its own name (which resolves to dist/) fails the layer rule when
+ * dist/ exists; this catches it on a fresh clone too (a type `import('nestjs-grpc-pool')` there
+ * is left to tsc, which cannot resolve it without dist/).
+ */
+const SELF_REFERENCE = {
+  selector:
+    ':matches(ImportDeclaration, ExportAllDeclaration, ExportNamedDeclaration, ImportExpression, TSExternalModuleReference, CallExpression[callee.name="require"]) > Literal[value=/^nestjs-grpc-pool\\b/]',
+  message: 'lib/ imports its own files by relative path, never the package by name.',
+};
 
 export default tseslint.config(
   {
@@ -132,18 +148,20 @@ export default tseslint.config(
     plugins: { boundaries },
     settings: {
       'boundaries/elements': LAYER_ELEMENTS,
-      'boundaries/include': ['lib/**/*.ts'],
+      // Every file of the repository is known to the plugin, so that an import from lib/ that
+      // leaves lib/ is seen (as an import of an unknown local file) instead of ignored.
+      'boundaries/include': ['**/*'],
       'import/resolver': { typescript: { project: './tsconfig.json' } },
       'boundaries/additional-dependency-nodes': EXTRA_DEPENDENCY_NODES,
     },
     rules: {
       'boundaries/dependencies': layerRule(),
-      'no-restricted-syntax': ['error', ...COMPUTED_IMPORTS],
+      'no-restricted-syntax': ['error', ...COMPUTED_IMPORTS, SELF_REFERENCE],
     },
   },
   {
     files: ['lib/telemetry/optional-peer.ts'],
-    rules: { 'no-restricted-syntax': ['error', COMPUTED_IMPORTS[0]] },
+    rules: { 'no-restricted-syntax': ['error', COMPUTED_IMPORTS[0], SELF_REFERENCE] },
   },
   {
     files: ['**/*.cjs', '**/*.mjs', '**/*.js'],
