@@ -63,14 +63,23 @@ function layerPolicies() {
     from: { element: { type: 'root' } },
     allow: { to: { element: { types: { anyOf: ['root', ...LAYERS.flat()] } } } },
   };
-  return [...policies, fromRoot];
+  // Last, so that it wins over the allows above: no file of lib/ imports a spec file. Spec files are
+  // not checked themselves (see below) and stay out of the build, so one imported by shipped code
+  // would carry unchecked imports into dist/.
+  const noSpecs = { disallow: { to: { file: { path: 'lib/**/*.spec.ts' } } } };
+  return [...policies, fromRoot, noSpecs];
 }
 
 // checkUnknownLocals: an import of a local file outside the table (dist/, test/, bench/, the package
 // itself by name, which resolves to dist/) or of a path that resolves to nothing fails too.
 const layerRule = () => [
   'error',
-  { default: 'disallow', checkUnknownLocals: true, policies: layerPolicies() },
+  {
+    default: 'disallow',
+    checkUnknownLocals: true,
+    checkInternals: true,
+    policies: layerPolicies(),
+  },
 ];
 
 /**
