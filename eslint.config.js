@@ -88,7 +88,8 @@ const layerRule = () => [
 
 /**
  * Import forms the plugin does not see by default, added so that none of them slips past the layer
- * rule: a type written as `import('../call/x.js').X`, and TypeScript's `import x = require('...')`.
+ * rule: a type written as `import('../call/x.js').X`, TypeScript's `import x = require('...')`, and
+ * `declare module '../call/x.js' { ... }` (an augmentation changes the types of the file it names).
  */
 const EXTRA_DEPENDENCY_NODES = [
   { selector: 'TSImportType > TSLiteralType > Literal', kind: 'type', name: 'import-type' },
@@ -98,6 +99,7 @@ const EXTRA_DEPENDENCY_NODES = [
     kind: 'value',
     name: 'import-equals',
   },
+  { selector: 'TSModuleDeclaration > Literal', kind: 'type', name: 'module-augmentation' },
 ];
 
 /**

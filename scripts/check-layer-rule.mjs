@@ -56,6 +56,10 @@ const PROBES = [
         why: '`import x = require(...)` upwards',
         code: "import grpcPool = require('../client/grpc-pool.js');",
       },
+      {
+        why: 'a module augmentation of a file above',
+        code: "declare module '../call/pooled-call.js' {}",
+      },
       { why: 'a side-effect-only import upwards', code: "import '../call/pooled-call.js';" },
       {
         why: 'a path out of lib/ and back in',
