@@ -6,6 +6,7 @@
  * by the request's transit time. A cancel that close to the deadline is
  * indistinguishable from it, and the pooled calls would reach theirs within
  * this margin anyway.
+ * @internal exported for the tests
  */
 export const INBOUND_DEADLINE_TOLERANCE_MS = 100;
 

@@ -1,7 +1,10 @@
 import { resolveDnsTarget, type DnsResolution } from './dns-resolution.js';
 import type { DnsTarget } from '../options/dns-target.js';
 
-/** How long one resolution may take; the next scheduled one is the retry. */
+/**
+ * How long one resolution may take; the next scheduled one is the retry.
+ * @internal exported for the tests
+ */
 export const RESOLVE_TIMEOUT_MS = 5000;
 /** The shortest wait between two resolutions of one name, whatever the TTL or failures say. */
 const MIN_RESOLVE_GAP_MS = 1000;

@@ -6,6 +6,7 @@ import type { GrpcDuration } from '../interfaces/status-details.interface.js';
  * "not soon", and a day says that; passing its figure on would tell an HTTP
  * client, or a cache in front of it, to hold off for longer than any
  * deployment lasts, and figures past 2^53 do not even print as integers.
+ * @internal exported for the tests
  */
 export const MAX_RETRY_AFTER_SECONDS = 86_400;
 

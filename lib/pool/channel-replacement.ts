@@ -13,7 +13,10 @@ import { LONGEST_RECYCLE_DELAY_MS, RecycleBackoff, type RecycleStep } from './re
 // failing calls is rotated gracefully, with a backoff per backend
 // (RecycleBackoff) so a failing backend cannot make the pool reconnect in a tight loop.
 
-/** Failures in a row on a READY channel after which it is replaced: a connection that looks alive but fails. */
+/**
+ * Failures in a row on a READY channel after which it is replaced: a connection that looks alive but fails.
+ * @internal exported for the tests
+ */
 export const RECYCLE_AFTER_FAILURES = 5;
 
 export interface ChannelReplacementDeps {

@@ -164,7 +164,10 @@ function grpcJsIsInstrumented(): boolean {
 /** Resolver schemes grpc-js knows, with an optional `//authority/`. */
 const SCHEME = /^(?:dns|ipv4|ipv6|unix|unix-abstract|vsock|xds):(?:\/\/[^/]*\/)?/i;
 
-/** `host:port`, `[v6]:port`, `dns:///host:port` (the first address of a list) → address and port. */
+/**
+ * `host:port`, `[v6]:port`, `dns:///host:port` (the first address of a list) → address and port.
+ * @internal exported for the tests
+ */
 export function serverOf(target: string): { address: string; port: number | undefined } {
   const first = target.replace(SCHEME, '').split(',')[0];
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(first);
