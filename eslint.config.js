@@ -194,6 +194,7 @@ export default tseslint.config(
       'test/**/*.ts',
       'bench/**/*.ts',
       'sample/**/*.ts',
+      'examples/**/*.ts',
       'lib/**/*.spec.ts',
       'scripts/**/*.mjs',
     ],

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Runs examples/quick-start-esm and examples/quick-start-cjs as a user would: each one copied into an empty folder
+# outside the repository, a plain `npm install` of the packed tarball (npm pack of the current build) that also
+# installs the example's own package.json, `npm run build`, then its backend and app started from another working
+# directory on free ports. GET /orders/1 must answer 200 with the order, /orders/99 404 (the HTTP filter), /health
+# 200 with status "ok" (the remote grpc.health.v1 check). Everything started is stopped on exit. Needs
+# `npm run build`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# A hang guard: how long an app may take to answer its first request; it answers in seconds.
+START_HANG_GUARD_S=60
+
+scratch="$(mktemp -d)"
+pids=()
+stop() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$scratch"
+}
+trap stop EXIT
+
+free_port() {
+  node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })"
+}
+
+# expect NAME URL STATUS BODY_PART: fails, printing what came back, unless the answer has that status and body.
+expect() {
+  local got body
+  got="$(curl -s -o "$scratch/body" -w '%{http_code}' "$2")" || true
+  body="$(cat "$scratch/body" 2>/dev/null || true)"
+  if [ "$got" != "$3" ] || [[ "$body" != *"$4"* ]]; then
+    echo "examples: $1: GET $2 answered $got $body (expected $3 with $4)" >&2
+    return 1
+  fi
+  echo "examples: $1: GET $2 -> $got $body"
+}
+
+tarball="$scratch/$(npm pack --pack-destination "$scratch" --silent)"
+for example in examples/quick-start-*/; do
+  name="$(basename "$example")"
+  dir="$scratch/$name"
+  mkdir "$dir"
+  tar -C "$example" --exclude=node_modules --exclude=dist -cf - . | tar -C "$dir" -xf -
+  (cd "$dir" && npm install --no-audit --no-fund --loglevel=error "$tarball" && npm run build --silent)
+
+  orders_url="127.0.0.1:$(free_port)"
+  http_port="$(free_port)"
+  # From / , so a protoPath that depended on the working directory would fail.
+  (cd / && ORDERS_URL="$orders_url" exec node "$dir/dist/backend.js") >"$scratch/$name-backend.log" 2>&1 &
+  pids+=($!)
+  (cd / && ORDERS_URL="$orders_url" PORT="$http_port" exec node "$dir/dist/main.js") >"$scratch/$name-app.log" 2>&1 &
+  pids+=($!)
+
+  base="http://127.0.0.1:$http_port"
+  for ((waited = 0; ; waited++)); do
+    if curl -s -o /dev/null "$base/health"; then break; fi
+    if ((waited >= START_HANG_GUARD_S)) || ! kill -0 "${pids[-1]}" 2>/dev/null; then
+      echo "examples: $name: the app did not answer" >&2
+      cat "$scratch/$name-backend.log" "$scratch/$name-app.log" >&2
+      exit 1
+    fi
+    sleep 1
+  done
+  if ! { expect "$name" "$base/orders/1" 200 '{"id":1,"item":"coffee beans"}' &&
+    expect "$name" "$base/orders/99" 404 'order 99 not found' &&
+    expect "$name" "$base/health" 200 '"status":"ok"'; }; then
+    cat "$scratch/$name-backend.log" "$scratch/$name-app.log" >&2
+    exit 1
+  fi
+
+  for pid in "${pids[@]}"; do kill "$pid"; wait "$pid" 2>/dev/null || true; done
+  pids=()
+done
