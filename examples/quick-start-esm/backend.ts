@@ -1,4 +1,3 @@
-// The orders service: a plain grpc-js server that also answers the standard health check.
 import {
   Server,
   ServerCredentials,
@@ -23,13 +22,10 @@ server.addService(proto['orders.v1.OrdersService'] as ServiceDefinition, {
     else callback({ code: status.NOT_FOUND, details: `order ${id} not found` });
   },
 });
-// grpc.health.v1: what the app's /health asks with `isHealthy('ORDERS', { remote: true })`.
 new HealthImplementation({ '': 'SERVING' }).addToServer(server);
 
 server.bindAsync(url, ServerCredentials.createInsecure(), (error) => {
-  if (error) {
-    console.error(`cannot listen on ${url} (set ORDERS_URL to move it): ${error.message}`);
-    process.exit(1);
-  }
+  if (error)
+    throw new Error(`cannot listen on ${url} (set ORDERS_URL to move it)`, { cause: error });
   console.log(`orders backend listening on ${url}`);
 });

@@ -16,32 +16,27 @@ interface OrdersService {
   getOrder(request: { id: number }): Observable<{ id: number; item: string }>;
 }
 
-@Controller('orders')
-class OrdersController {
+@Controller()
+class GatewayController {
   private readonly orders: OrdersService;
 
-  constructor(@InjectGrpcPool('ORDERS') pool: GrpcPool) {
+  constructor(
+    @InjectGrpcPool('ORDERS') pool: GrpcPool,
+    private readonly health: HealthCheckService,
+    private readonly grpcHealth: GrpcPoolHealthIndicator,
+  ) {
     this.orders = pool.getService<OrdersService>('OrdersService');
   }
 
-  @Get(':id')
+  @Get('orders/:id')
   getOrder(@Param('id', ParseIntPipe) id: number) {
     return firstValueFrom(this.orders.getOrder({ id }));
   }
-}
 
-@Controller('health')
-class HealthController {
-  constructor(
-    private readonly health: HealthCheckService,
-    private readonly grpc: GrpcPoolHealthIndicator,
-  ) {}
-
-  @Get()
+  @Get('health')
   @HealthCheck()
   check() {
-    // remote: also asks the backend's grpc.health.v1 service; 503 unless it answers SERVING.
-    return this.health.check([() => this.grpc.isHealthy('ORDERS', { remote: true })]);
+    return this.health.check([() => this.grpcHealth.isHealthy('ORDERS', { remote: true })]);
   }
 }
 
@@ -53,17 +48,16 @@ class HealthController {
         {
           name: 'ORDERS',
           package: 'orders.v1',
+          url: process.env.ORDERS_URL ?? '127.0.0.1:50051',
           // From this file's folder (dist/), so the app starts from any working directory.
           protoPath: join(import.meta.dirname, '..', 'orders.proto'),
-          url: process.env.ORDERS_URL ?? '127.0.0.1:50051',
           pool: { maxChannels: 4 },
           defaultCallOptions: { timeoutMs: 2000 },
         },
       ],
     }),
   ],
-  controllers: [OrdersController, HealthController],
-  // gRPC failures become HTTP answers: NOT_FOUND is a 404, UNAVAILABLE a 503 (not a 500).
+  controllers: [GatewayController],
   providers: [{ provide: APP_FILTER, useClass: GrpcToHttpExceptionFilter }],
 })
 class AppModule {}
