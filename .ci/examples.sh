@@ -21,6 +21,8 @@ stop() {
   pids=()
 }
 trap 'stop; rm -rf "$scratch"' EXIT
+# Interrupted (Ctrl-C, a CI timeout), exit through the EXIT trap, so no backend or app outlives the script.
+trap 'exit 130' INT TERM
 
 free_port() {
   node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })"
