@@ -3,7 +3,7 @@
 # copied into an empty folder outside the repository and installed with a plain `npm install` of the packed tarball
 # (npm pack of the current build), which also installs the example's own package.json, then `npm run build`; and
 # the README's Quick start, its files and steps taken from README.md by .ci/readme-quick-start.mjs (which also fails
-# when examples/quick-start-esm and the README differ), with the tarball in place of the package name. Each app and
+# when examples/ and the README differ), with the tarball in place of the package name. Each app and
 # its backend start from another working directory on free ports; GET /orders/1 must answer 200 with the order,
 # /orders/99 404 (the HTTP filter), /health 200 with status "ok" (the remote grpc.health.v1 check). Everything
 # started is stopped on exit. Needs `npm run build`.

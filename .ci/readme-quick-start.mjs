@@ -1,9 +1,10 @@
 /* eslint-disable no-console -- a CI script reports on the console */
 // Writes the README's Quick start into an empty folder $1 as its steps say: setup.sh (the setup commands, with the
 // Install section's command where they point to it, and the `npx` build step) and each file a block is labelled
-// with (`tsconfig.json`, `orders.proto`, `backend.ts`, `main.ts`). It also fails when examples/quick-start-esm no
-// longer holds the same files (TypeScript compared after Prettier, tsconfig.json as JSON), so the runnable copy
-// and the README cannot drift apart. Used by .ci/examples.sh.
+// with (`tsconfig.json`, `orders.proto`, `backend.ts`, `main.ts`). It also fails when examples/quick-start-esm, or
+// examples/quick-start-cjs with its two CommonJS differences (`__dirname`, no top-level await), no longer holds the
+// same files (TypeScript compared after Prettier, tsconfig.json as JSON), so the runnable copies and the README
+// cannot drift apart. Used by .ci/examples.sh.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,25 +67,41 @@ if (expected.some((name) => !(name in files))) {
   throw new Error(`README.md Quick start: expected files ${expected}, found ${Object.keys(files)}`);
 }
 
-const example = join(root, 'examples/quick-start-esm');
+const examples = join(root, 'examples');
 const options = {
-  ...(await prettier.resolveConfig(join(example, 'main.ts'))),
+  ...(await prettier.resolveConfig(join(examples, 'quick-start-esm/main.ts'))),
   parser: 'typescript',
 };
+/** Whether two versions of a file say the same: TypeScript after Prettier, JSON as data, the rest as text. */
+async function same(name, a, b) {
+  if (name.endsWith('.ts')) {
+    return (await prettier.format(a, options)) === (await prettier.format(b, options));
+  }
+  if (name.endsWith('.json'))
+    return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
+  return a === b;
+}
+/** The CommonJS twin of an ESM file: `__dirname`, and the start-up in a function (no top-level await). */
+function commonJs(name, code) {
+  const cjs = code.replaceAll('import.meta.dirname', '__dirname');
+  if (name !== 'main.ts') return cjs;
+  const start = cjs.indexOf('const app = await NestFactory.create');
+  const body = cjs.slice(start).trimEnd().replaceAll(/^/gm, '  ');
+  return `${cjs.slice(0, start)}async function bootstrap() {\n${body}\n}\nvoid bootstrap();\n`;
+}
+
 const drift = [];
 for (const [name, code] of Object.entries(files)) {
   writeFileSync(join(out, name), code);
-  const theirs = readFileSync(join(example, name), 'utf8');
-  const same = name.endsWith('.ts')
-    ? (await prettier.format(code, options)) === (await prettier.format(theirs, options))
-    : name.endsWith('.json')
-      ? JSON.stringify(JSON.parse(code)) === JSON.stringify(JSON.parse(theirs))
-      : code === theirs;
-  if (!same) drift.push(name);
+  const esm = readFileSync(join(examples, 'quick-start-esm', name), 'utf8');
+  const cjs = readFileSync(join(examples, 'quick-start-cjs', name), 'utf8');
+  if (!(await same(name, code, esm))) drift.push(`examples/quick-start-esm/${name}`);
+  if (!(await same(name, commonJs(name, code), cjs)))
+    drift.push(`examples/quick-start-cjs/${name}`);
 }
 if (drift.length > 0) {
   throw new Error(
-    `README.md Quick start and examples/quick-start-esm differ in: ${drift.join(', ')}`,
+    `these files no longer say what README.md's Quick start says: ${drift.join(', ')}`,
   );
 }
 console.log(`readme-quick-start: ${Object.keys(files).join(', ')} and setup.sh in ${out}`);
