@@ -53,6 +53,15 @@ function snippetsOf(document: string, markdown: string): Snippet[] {
 }
 
 describe('README and docs/', () => {
+  it('every code fence is closed, so no block is read as prose or prose as a block', () => {
+    const fences = (document: string) =>
+      readFileSync(join(root, document), 'utf8')
+        .split('\n')
+        .filter((line) => line.startsWith('```')).length;
+    const unclosed = documents.filter((document) => fences(document) % 2 === 1);
+    expect(unclosed).toEqual([]);
+  });
+
   it(
     'every TypeScript block (and both sides of every diff) type-checks against the built package',
     () => {
