@@ -134,6 +134,8 @@ export default tseslint.config(
     ignores: [
       'dist/',
       'dist-sample/',
+      // The API reference npm run docs generates (TypeDoc's HTML and scripts).
+      'docs/api/',
       '.readme-check-*/',
       'node_modules/',
       'coverage/',

@@ -1,5 +1,5 @@
 /**
- * The benchmark's results as an SVG the README shows: one panel per
+ * The benchmark's results as an SVG docs/benchmarks.md shows: one panel per
  * scenario, a bar per client, calls/s to scale within the panel (scenarios
  * differ by orders of magnitude, so panels are not on one axis).
  */

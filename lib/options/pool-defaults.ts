@@ -1,4 +1,4 @@
-/** Defaults of every numeric option; the README's options table lists the same values. */
+/** Defaults of every numeric option; the options table of docs/configuration.md lists the same values. */
 export const POOL_DEFAULTS = {
   url: 'localhost:5000',
   minChannels: 1,

@@ -90,7 +90,7 @@ describe('module options are validated when the module is declared', () => {
     }
   });
 
-  it('accepts what the README shows, and not the same with an unknown key', () => {
+  it('accepts what the README and docs/configuration.md show, and not the same with an unknown key', () => {
     expect(() => forms.register({ clients: [client], isGlobal: true })).not.toThrow();
     expect(() => forms.registerAsync({ clients: [factory] })).not.toThrow();
     expect(() => forms.forRoot({ defaults: { pool: { maxChannels: 2 } } })).not.toThrow();

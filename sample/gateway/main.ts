@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { listenOrExplain } from '../processes/listen-or-explain.js';
 import { READY } from '../processes/messages.js';
 import { stopWhenAsked } from '../processes/stop-when-asked.js';
 import { closeGateway } from './close-gateway.js';
@@ -13,5 +14,16 @@ stopWhenAsked(async (reason) => {
   await closeGateway(app, reason);
   await stopTracing?.();
 });
-await app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1');
-process.send?.(READY);
+const port = Number(process.env.PORT ?? 3000);
+const target = {
+  name: 'the gateway',
+  address: `127.0.0.1:${port}`,
+  variable: 'PORT',
+  example: String(port + 1),
+};
+const close = async (): Promise<void> => {
+  await app.close();
+  await stopTracing?.();
+};
+const listening = await listenOrExplain(target, () => app.listen(port, '127.0.0.1'), close);
+if (listening) process.send?.(READY);

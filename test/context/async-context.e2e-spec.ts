@@ -26,7 +26,7 @@ const HANG_GUARD_MS = 10_000;
 /** A request's identity, as an app keeps it (a user, a tenant, a token). */
 const requestStore = new AsyncLocalStorage<string>();
 
-/** The README's bearer-token interceptor: it reads the credentials of the request being handled. */
+/** The bearer-token interceptor of docs/interceptors.md: it reads the credentials of the request being handled. */
 class BearerTokenInterceptor implements GrpcCallInterceptor {
   readonly seen: { attempt: number; store: string | undefined }[] = [];
   beforeAttempt(call: GrpcCallContext): void {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -6,26 +6,38 @@ import { describe, expect, it } from '@jest/globals';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /**
- * Type-checking the README against the package and Nest's types is a compile, not a call: it takes
- * seconds on an idle machine (about 7 s) and several times that on a loaded one. This bounds only a hang.
+ * Type-checking the README and the guides against the package and Nest's types is one compile, not a
+ * call: it takes seconds on an idle machine (about 10 s) and several times that on a loaded one. This
+ * bounds only a hang.
  */
 const COMPILE_HANG_GUARD_MS = 180_000;
 
+/** The README and every guide in docs/, as paths from the project root. */
+const documents = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .sort()
+    .map((name) => `docs/${name}`),
+];
+
 interface Snippet {
-  /** Where the block starts in the README (1-based line of its first code line). */
+  /** The Markdown file, from the project root. */
+  document: string;
+  /** Where the block starts in that file (1-based line of its first code line). */
   line: number;
   label: string;
   code: string;
 }
 
 /** Every ```ts block, and both sides of every ```diff block, as a module of its own. */
-function readmeSnippets(readme: string): Snippet[] {
+function snippetsOf(document: string, markdown: string): Snippet[] {
   const snippets: Snippet[] = [];
-  for (const match of readme.matchAll(/```(ts|diff)\n([\s\S]*?)```/g)) {
+  for (const match of markdown.matchAll(/```(ts|diff)\n([\s\S]*?)```/g)) {
     const [, language, body] = match;
-    const line = readme.slice(0, match.index).split('\n').length + 1;
+    const line = markdown.slice(0, match.index).split('\n').length + 1;
     if (language === 'ts') {
-      snippets.push({ line, label: 'ts', code: body });
+      snippets.push({ document, line, label: 'ts', code: body });
       continue;
     }
     const side = (drop: string) =>
@@ -34,18 +46,33 @@ function readmeSnippets(readme: string): Snippet[] {
         .filter((text) => !text.startsWith(drop))
         .map((text) => text.slice(1))
         .join('\n');
-    snippets.push({ line, label: 'diff, before', code: side('+') });
-    snippets.push({ line, label: 'diff, after', code: side('-') });
+    snippets.push({ document, line, label: 'diff, before', code: side('+') });
+    snippets.push({ document, line, label: 'diff, after', code: side('-') });
   }
   return snippets;
 }
 
-describe('README', () => {
+describe('README and docs/', () => {
+  it('every code fence is closed, so no block is read as prose or prose as a block', () => {
+    const fences = (document: string) =>
+      readFileSync(join(root, document), 'utf8')
+        .split('\n')
+        .filter((line) => line.startsWith('```')).length;
+    const unclosed = documents.filter((document) => fences(document) % 2 === 1);
+    expect(unclosed).toEqual([]);
+  });
+
   it(
     'every TypeScript block (and both sides of every diff) type-checks against the built package',
     () => {
-      const snippets = readmeSnippets(readFileSync(join(root, 'README.md'), 'utf8'));
-      expect(snippets.length).toBeGreaterThanOrEqual(6);
+      const snippets = documents.flatMap((document) =>
+        snippetsOf(document, readFileSync(join(root, document), 'utf8')),
+      );
+      // The README keeps its Quick start and migration blocks; the guides hold the rest.
+      expect(
+        snippets.filter((snippet) => snippet.document === 'README.md').length,
+      ).toBeGreaterThanOrEqual(3);
+      expect(snippets.length).toBeGreaterThanOrEqual(18);
       // Inside the project, so `nestjs-grpc-pool` resolves to this package (dist/) by self-reference.
       const dir = mkdtempSync(join(root, '.readme-check-'));
       try {
@@ -67,7 +94,7 @@ describe('README', () => {
           if (index === -1) return `${file}: ${text}`;
           const at = diagnostic.file!.getLineAndCharacterOfPosition(diagnostic.start ?? 0).line;
           const snippet = snippets[index];
-          return `README.md:${snippet.line + at} (${snippet.label} block): ${text}`;
+          return `${snippet.document}:${snippet.line + at} (${snippet.label} block): ${text}`;
         });
         expect(problems).toEqual([]);
       } finally {

@@ -11,7 +11,7 @@ import { registerOtelSdk, type OtelTestSdk } from '../support/otel-sdk.js';
  * A pool built before the app registers an OpenTelemetry SDK: it sends no
  * trace context while there is none, and its spans follow the SDK once it
  * is registered (the tracer is looked up per call; the meter, as the
- * README says, is taken when the pool is built).
+ * docs/observability.md says, is taken when the pool is built).
  */
 describe('OpenTelemetry SDK registered after the pool was built', () => {
   let server: EchoServer;
