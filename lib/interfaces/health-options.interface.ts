@@ -73,15 +73,10 @@ export type GrpcPoolHealthResult = Record<string, GrpcPoolHealthDetails>;
  * @publicApi
  */
 export type GrpcPoolIndicatorStatus =
-  IsAny<HealthIndicatorStatus> extends true
+  // True only for `any`: the status type when terminus is not installed and skipLibCheck hides the missing module.
+  0 extends 1 & HealthIndicatorStatus
     ? GrpcPoolHealthDetails['status']
     : Extract<GrpcPoolHealthDetails['status'], HealthIndicatorStatus>;
-
-/**
- * True for `any`: what a type from terminus is when terminus is not installed
- * and the app's `skipLibCheck` hides the missing module.
- */
-type IsAny<T> = 0 extends 1 & T ? true : false;
 
 /**
  * What `GrpcPoolHealthIndicator.isHealthy()` returns: `{ [key]: details }` with
