@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The platform matrix: the packed package as users install it, on the lowest @grpc/grpc-js of the peer range and
 # with TypeScript 5.9 and 6.0 as CommonJS and ESM, linted as a package; the examples/ apps installed from it and run;
-# and Jest on each Node of NODE_VERSIONS.
+# the same consumers in a Nest 11 app; and Jest on each Node of NODE_VERSIONS.
 # Versions are pinned in .ci/matrix.env. Needs `npm ci` and `npm run build` first (.ci/run does them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +18,8 @@ part "package lint: publint, attw --profile esm-only" bash .ci/lint-package.sh "
 part "examples: the quick starts (ESM, CommonJS) installed from the packed tarball and run" bash .ci/examples.sh
 part "TypeScript 5.9 and 6.0 consumer, CommonJS and ESM" bash .ci/typecheck-consumer.sh "$app"
 part "package consumers on @grpc/grpc-js $LOWEST_GRPC_JS" bash .ci/consumers-on-lowest-grpc.sh "$app"
+part "Nest 11 app: plain npm install of the packed tarball, TypeScript, CommonJS and ESM consumers, /health" \
+  bash .ci/nest11-consumers.sh "$scratch/nest11-app"
 for version in $NODE_VERSIONS; do
   part "Node $version: package consumers and e2e subset" bash .ci/test-on-node.sh "$version"
 done

@@ -82,6 +82,8 @@ export type {
   GrpcPoolHealthDetails,
   GrpcPoolHealthOptions,
   GrpcPoolHealthResult,
+  GrpcPoolIndicatorResult,
+  GrpcPoolIndicatorStatus,
 } from './interfaces/health-options.interface.js';
 
 // Errors a call or the pool throws, and the predicate for gRPC errors.

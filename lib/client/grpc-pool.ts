@@ -171,7 +171,9 @@ export class GrpcPool
   }
 
   /**
-   * The pool's health as `@nestjs/terminus` takes it: `{ [key]: { status, ... } }`.
+   * The pool's health as `@nestjs/terminus` 12 takes it: `{ [key]: { status, ... } }`,
+   * `degraded` included (unless `degradedAs`); with terminus 11, which drops that
+   * status, use `GrpcPoolHealthIndicator`, which reports it as terminus 11 can.
    * With `remote`, also asks the server (`grpc.health.v1.Health/Check`)
    * through one of the pool's channels, bounded by `timeoutMs`.
    */

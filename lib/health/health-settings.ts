@@ -9,6 +9,7 @@ const HEALTH_OPTION_KEYS = keysOf<GrpcPoolHealthOptions>({
   remote: true,
   minReadyChannels: true,
   key: true,
+  degradedAs: true,
 });
 
 const HEALTH_DEFAULTS = { timeoutMs: 1000, minReadyChannels: 0 } as const;
@@ -20,6 +21,8 @@ export interface HealthSettings {
   /** The service the remote check asks about (`''`: the whole server); undefined for no remote check. */
   remoteService: string | undefined;
   minReadyChannels: number;
+  /** What a degraded pool reports. */
+  degradedAs: 'degraded' | 'up' | 'down';
 }
 
 /** Checks a health check's options; a broken rule throws `GrpcPoolOptionsError` naming the field `isHealthy.<option>`. */
@@ -34,11 +37,18 @@ export function resolveHealthSettings(
   if (options.key !== undefined && (typeof options.key !== 'string' || options.key === '')) {
     rules.fail('isHealthy.key', `must be a non-empty string (got ${describe(options.key)})`);
   }
+  if (options.degradedAs !== undefined && !['up', 'down'].includes(options.degradedAs)) {
+    rules.fail(
+      'isHealthy.degradedAs',
+      `must be 'up' or 'down' (got ${describe(options.degradedAs)})`,
+    );
+  }
   return {
     key: options.key ?? poolDisplayName(poolName),
     timeoutMs: options.timeoutMs ?? HEALTH_DEFAULTS.timeoutMs,
     remoteService: remoteService(rules, options.remote),
     minReadyChannels: options.minReadyChannels ?? HEALTH_DEFAULTS.minReadyChannels,
+    degradedAs: options.degradedAs ?? 'degraded',
   };
 }
 

@@ -34,7 +34,7 @@ export function poolHealth(
   const ready = channels.READY ?? 0;
   const reason = downReason(stats, ready, settings.minReadyChannels, remote);
   const details: GrpcPoolHealthDetails = {
-    status: reason !== undefined ? 'down' : stats.state === 'degraded' ? 'degraded' : 'up',
+    status: reason !== undefined ? 'down' : stats.state === 'degraded' ? settings.degradedAs : 'up',
     state: stats.state,
     targets: [...targets],
     channels,
@@ -42,7 +42,7 @@ export function poolHealth(
     queued: stats.queued,
   };
   if (reason !== undefined) details.reason = reason;
-  else if (details.status === 'degraded')
+  else if (stats.state === 'degraded')
     details.reason = evidence.discoveryTrouble ?? 'some channels are failing';
   if (lastError !== undefined) {
     details.lastError = lastError.message;

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startEchoServer, type EchoServer } from '../support/echo-server.js';
+import { freePort } from '../support/free-port.js';
 import { ECHO_PROTO } from '../support/protos.js';
 
 const run = promisify(execFile);
@@ -35,6 +36,13 @@ const consumer = (file: string): string => join(consumers, file);
 /** Where the package and the packages it needs come from for the app without optional peers. */
 const packageSource = consumerApp ? join(consumerApp, 'node_modules', 'nestjs-grpc-pool') : repo;
 const modulesSource = consumerApp ? join(consumerApp, 'node_modules') : join(repo, 'node_modules');
+
+/** The major of the @nestjs/terminus the consumer apps load: 11 in the Nest 11 app (.ci/nest11-consumers.sh). */
+function terminusMajor(): number {
+  const manifest = join(modulesSource, '@nestjs', 'terminus', 'package.json');
+  const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
+  return Number(version.split('.')[0]);
+}
 
 /** What the built package needs at run time, and nothing optional. */
 const REQUIRED_PACKAGES = [
@@ -130,6 +138,35 @@ describe('the built package in CommonJS and ESM Nest apps', () => {
       sameTrace: true,
     });
   });
+
+  it.each(['health-app.cjs', 'health-app.mjs'])(
+    '%s: /health keeps a degraded pool (one of two backends down) in its answer, 200, on the terminus installed',
+    async (file) => {
+      const dead = `127.0.0.1:${await freePort()}`;
+      const { stdout } = await run(
+        process.execPath,
+        [consumer(file), server.address, dead, ECHO_PROTO],
+        { timeout: 20_000, env: { ...process.env, NODE_OPTIONS: '' } },
+      );
+      const { code, body } = JSON.parse(stdout) as {
+        code: number;
+        body: { status: string; info: Record<string, unknown>; details: Record<string, unknown> };
+      };
+      // Terminus 11 knows only up and down (and drops any other status): the pool says up, with its state.
+      const degradedKnown = terminusMajor() >= 12;
+      const pool = {
+        status: degradedKnown ? 'degraded' : 'up',
+        state: 'degraded',
+        channels: { READY: 1, TRANSIENT_FAILURE: 1 },
+        reason: 'some channels are failing',
+        targets: [server.address, dead],
+      };
+      expect(code).toBe(200);
+      expect(body.status).toBe(degradedKnown ? 'degraded' : 'ok');
+      expect(body.info.ECHO).toMatchObject(pool);
+      expect(body.details.ECHO).toMatchObject(pool);
+    },
+  );
 
   it('calls through the @grpc/grpc-js the app installed, and loads no other copy', async () => {
     const { stdout } = await run(
